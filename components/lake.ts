@@ -1,0 +1,200 @@
+/**
+ * Lake: the S3 data lake both paths land in, and the bucket its access logs go to.
+ *
+ * Layout of the lake bucket (docs/architecture.md): `topics/<topic>/partition=<p>/` raw JSON from the
+ * Kafka S3 sink (expires after rawDataRetentionDays), `delta/` silver, gold and quarantine tables,
+ * `checkpoints/` streaming checkpoints. Both buckets: versioned, encrypted (the lake with a customer-managed
+ * KMS key, rotated yearly; the log bucket with SSE-S3, the only encryption S3 log delivery supports),
+ * public access blocked, ACLs disabled, TLS 1.2+ only.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  accessLogDeliveryStatement,
+  blockAllPublicAccess,
+  bucketOwnerEnforced,
+  policyJson,
+  tlsOnlyBucketPolicy,
+} from "./defaults";
+
+export interface LakeArgs {
+  /** Days raw topic objects (`topics/`) are kept. Default 30. */
+  rawDataRetentionDays?: pulumi.Input<number>;
+  /** Move raw topic objects to STANDARD_IA after this many days. Default: never (no transition rule). */
+  rawDataInfrequentAccessDays?: number;
+  /** Days a replaced or deleted object version is kept. Default 30. */
+  noncurrentVersionRetentionDays?: pulumi.Input<number>;
+  /** Days S3 server access logs are kept. Default 365. */
+  accessLogRetentionDays?: pulumi.Input<number>;
+  /** Let `pulumi destroy` delete non-empty buckets. Default false; only for disposable stacks. */
+  forceDestroy?: pulumi.Input<boolean>;
+  /** Tags for every resource. Default: none. */
+  tags?: Record<string, string>;
+}
+
+/** Folder prefixes of the lake bucket, shared with the jobs and connectors that write them. */
+export const LAKE_PREFIXES = {
+  rawTopics: "topics/",
+  delta: "delta/",
+  checkpoints: "checkpoints/",
+} as const;
+
+const ACCESS_LOG_PREFIX = "lake-access/";
+
+/** Lifecycle rules of the lake bucket. Pure, so the rules are tested on their own. */
+export function lakeLifecycleRules(
+  rawDataRetentionDays: pulumi.Input<number>,
+  noncurrentVersionRetentionDays: pulumi.Input<number>,
+  rawDataInfrequentAccessDays?: number,
+): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+  return [
+    {
+      id: "expire-raw-topics",
+      status: "Enabled",
+      filter: { prefix: LAKE_PREFIXES.rawTopics },
+      expiration: { days: rawDataRetentionDays },
+      ...(rawDataInfrequentAccessDays === undefined
+        ? {}
+        : { transitions: [{ days: rawDataInfrequentAccessDays, storageClass: "STANDARD_IA" }] }),
+    },
+    {
+      id: "expire-noncurrent-versions",
+      status: "Enabled",
+      filter: {},
+      noncurrentVersionExpiration: { noncurrentDays: noncurrentVersionRetentionDays },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    },
+  ];
+}
+
+export class Lake extends pulumi.ComponentResource {
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+  /** KMS key encrypting the lake; readers and writers need kms:Decrypt / kms:GenerateDataKey on it. */
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  public readonly accessLogBucketName: pulumi.Output<string>;
+
+  constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:storage:Lake", name, {}, opts);
+    const tags = args.tags ?? {};
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+
+    const key = new aws.kms.Key(
+      `${name}-lake`,
+      {
+        description: `Encrypts the ${name} data lake`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.kms.Alias(`${name}-lake`, { name: `alias/${name}-lake`, targetKeyId: key.keyId }, { parent: this });
+
+    const logs = this.secureBucket(`${name}-access-logs`, {
+      tags,
+      forceDestroy: args.forceDestroy,
+      encryption: { sseAlgorithm: "AES256" },
+      lifecycle: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: {},
+          expiration: { days: args.accessLogRetentionDays ?? 365 },
+          noncurrentVersionExpiration: { noncurrentDays: 7 },
+        },
+      ],
+    });
+    const lake = this.secureBucket(`${name}-lake`, {
+      tags,
+      forceDestroy: args.forceDestroy,
+      encryption: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
+      lifecycle: lakeLifecycleRules(
+        args.rawDataRetentionDays ?? 30,
+        args.noncurrentVersionRetentionDays ?? 30,
+        args.rawDataInfrequentAccessDays,
+      ),
+    });
+
+    new aws.s3.BucketPolicy(
+      `${name}-access-logs`,
+      {
+        bucket: logs.bucket.id,
+        policy: pulumi
+          .all([logs.bucket.arn, lake.bucket.arn, identity.accountId])
+          .apply(([logsArn, lakeArn, accountId]) =>
+            policyJson(
+              tlsOnlyBucketPolicy(logsArn, [
+                accessLogDeliveryStatement(logsArn, ACCESS_LOG_PREFIX, lakeArn, accountId),
+              ]),
+            ),
+          ),
+      },
+      { parent: this, dependsOn: [logs.publicAccessBlock] },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-lake`,
+      { bucket: lake.bucket.id, policy: lake.bucket.arn.apply((arn) => policyJson(tlsOnlyBucketPolicy(arn))) },
+      { parent: this, dependsOn: [lake.publicAccessBlock] },
+    );
+    new aws.s3.BucketLogging(
+      `${name}-lake`,
+      { bucket: lake.bucket.id, targetBucket: logs.bucket.id, targetPrefix: ACCESS_LOG_PREFIX },
+      { parent: this },
+    );
+
+    this.bucketName = lake.bucket.bucket;
+    this.bucketArn = lake.bucket.arn;
+    this.kmsKeyArn = key.arn;
+    this.accessLogBucketName = logs.bucket.bucket;
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      kmsKeyArn: this.kmsKeyArn,
+      accessLogBucketName: this.accessLogBucketName,
+    });
+  }
+
+  /** A bucket with the settings every bucket of ours has; its policy is attached by the caller. */
+  private secureBucket(
+    name: string,
+    opts: {
+      tags: Record<string, string>;
+      forceDestroy?: pulumi.Input<boolean>;
+      encryption: aws.types.input.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault;
+      lifecycle: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+    },
+  ): { bucket: aws.s3.Bucket; publicAccessBlock: aws.s3.BucketPublicAccessBlock } {
+    const bucket = new aws.s3.Bucket(
+      name,
+      { forceDestroy: opts.forceDestroy ?? false, tags: opts.tags },
+      { parent: this },
+    );
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      name,
+      { bucket: bucket.id, ...blockAllPublicAccess },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, ...bucketOwnerEnforced }, { parent: this });
+    new aws.s3.BucketVersioning(
+      name,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      name,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: opts.encryption,
+            bucketKeyEnabled: opts.encryption.sseAlgorithm === "aws:kms",
+          },
+        ],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(name, { bucket: bucket.id, rules: opts.lifecycle }, { parent: this });
+    return { bucket, publicAccessBlock };
+  }
+}

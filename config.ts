@@ -1,0 +1,251 @@
+/**
+ * Typed stack configuration. `parseStackConfig` is pure (tested without mocks); `loadStackConfig` feeds it
+ * the stack's `pulumi.Config`. Every key of the `pinterest-pipeline` namespace is listed in CONFIG_KEYS and
+ * documented in docs/configuration.md; an unknown key is an error, so a typo never silently falls back to
+ * a default.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import runtimes from "./components/runtimes.json";
+
+export const CONFIG_NAMESPACE = "pinterest-pipeline";
+
+export const KINESIS_MODES = ["on-demand", "provisioned"] as const;
+export const NAT_GATEWAY_MODES = ["single", "per-az"] as const;
+/** The values CloudWatch Logs accepts for a log group's retention. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+export const DATABRICKS_RUNTIMES = Object.keys(runtimes.databricksRuntimes);
+export const AIRFLOW_VERSIONS = Object.keys(runtimes.mwaaAirflowVersions);
+
+export type KinesisMode = (typeof KINESIS_MODES)[number];
+export type NatGatewayMode = (typeof NAT_GATEWAY_MODES)[number];
+
+export interface StackConfig {
+  /** Prefix of every physical name (streams, topics, roles). */
+  namePrefix: string;
+  network: {
+    /** Adopt this VPC instead of creating one. */
+    existingVpcId?: string;
+    /** Private subnets of the adopted VPC (two or more AZs). */
+    existingPrivateSubnetIds?: string[];
+    vpcCidr: string;
+    availabilityZoneCount: number;
+    natGatewayMode: NatGatewayMode;
+  };
+  lake: {
+    rawDataRetentionDays: number;
+    rawDataInfrequentAccessDays?: number;
+    forceDestroy: boolean;
+  };
+  kinesis: {
+    mode: KinesisMode;
+    shardCount?: number;
+    retentionHours: number;
+  };
+  logRetentionDays: number;
+  databricksRuntime: string;
+  airflowVersion: string;
+  alertEmail?: string;
+  tags: Record<string, string>;
+}
+
+/** Raw values as `pulumi config` holds them: strings (structured values as JSON text). */
+export type RawConfig = Record<string, string | undefined>;
+
+const intText = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const boolText = z.enum(["true", "false"]).transform((v) => v === "true");
+
+const cidrText = z.string().refine(isPrivateCidr16to20);
+
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not JSON" });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+interface KeySpec {
+  schema: z.ZodType;
+  /** Completes "pinterest-pipeline:<key> ..." when the value is rejected. */
+  expected: string;
+}
+
+/** Every key this program reads. The order is the order of docs/configuration.md. */
+export const CONFIG_KEYS = {
+  namePrefix: {
+    schema: z.string().regex(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/),
+    expected: "must be 3-20 characters of a-z, 0-9 and '-', starting with a letter",
+  },
+  vpcId: {
+    schema: z.string().regex(/^vpc-[0-9a-f]{8,17}$/),
+    expected: "must be a VPC id like vpc-0123456789abcdef0",
+  },
+  privateSubnetIds: {
+    schema: jsonText(z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/)).min(2)),
+    expected: "must be a list of two or more subnet ids like subnet-0123456789abcdef0",
+  },
+  vpcCidr: {
+    schema: cidrText,
+    expected: "must be a private IPv4 CIDR block from /16 to /20 (e.g. 10.20.0.0/16)",
+  },
+  availabilityZoneCount: { schema: intText(2, 3), expected: "must be an integer from 2 to 3" },
+  natGatewayMode: {
+    schema: z.enum(NAT_GATEWAY_MODES),
+    expected: `must be one of ${NAT_GATEWAY_MODES.join("|")}`,
+  },
+  logRetentionDays: {
+    schema: intText(1, 3653).refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n)),
+    expected: `must be one of CloudWatch's retention values (${LOG_RETENTION_DAYS.join(", ")})`,
+  },
+  rawDataRetentionDays: { schema: intText(1, 3650), expected: "must be an integer from 1 to 3650" },
+  rawDataInfrequentAccessDays: { schema: intText(30, 3649), expected: "must be an integer from 30 to 3649" },
+  lakeForceDestroy: { schema: boolText, expected: "must be true or false" },
+  kinesisMode: { schema: z.enum(KINESIS_MODES), expected: `must be one of ${KINESIS_MODES.join("|")}` },
+  kinesisShardCount: { schema: intText(1, 500), expected: "must be an integer from 1 to 500" },
+  kinesisRetentionHours: { schema: intText(24, 8760), expected: "must be an integer from 24 to 8760" },
+  databricksRuntime: {
+    schema: z.enum(DATABRICKS_RUNTIMES as [string, ...string[]]),
+    expected: `must be one of ${DATABRICKS_RUNTIMES.join("|")}`,
+  },
+  airflowVersion: {
+    schema: z.enum(AIRFLOW_VERSIONS as [string, ...string[]]),
+    expected: `must be one of ${AIRFLOW_VERSIONS.join("|")}`,
+  },
+  alertEmail: { schema: z.email(), expected: "must be an email address" },
+  tags: {
+    schema: jsonText(z.record(z.string().min(1).max(128), z.string().max(256))),
+    expected: "must be a map of tag names to string values",
+  },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Thrown with every problem found, one per line, so a user fixes the stack file in one pass. */
+export class StackConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid stack configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "StackConfigError";
+  }
+}
+
+/**
+ * Validates raw config (keys without the namespace) for `stack` and applies defaults.
+ * Throws StackConfigError listing each bad value as `pinterest-pipeline:<key> <expected>, got '<value>'`.
+ */
+export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
+  const problems: string[] = [];
+  const known = new Set<string>(Object.keys(CONFIG_KEYS));
+  for (const key of Object.keys(raw).sort()) {
+    if (!known.has(key)) {
+      problems.push(`${CONFIG_NAMESPACE}:${key} is not a known key (see docs/configuration.md)`);
+    }
+  }
+  const read = <K extends ConfigKey>(key: K): z.output<(typeof CONFIG_KEYS)[K]["schema"]> | undefined => {
+    const value = raw[key];
+    if (value === undefined) return undefined;
+    const spec: KeySpec = CONFIG_KEYS[key];
+    const parsed = spec.schema.safeParse(value);
+    if (!parsed.success) {
+      problems.push(`${CONFIG_NAMESPACE}:${key} ${spec.expected}, got '${value}'`);
+      return undefined;
+    }
+    return parsed.data as z.output<(typeof CONFIG_KEYS)[K]["schema"]>;
+  };
+
+  const defaultPrefix = `pinpipe-${stack}`;
+  const namePrefix = read("namePrefix") ?? defaultPrefix;
+  if (raw.namePrefix === undefined && !CONFIG_KEYS.namePrefix.schema.safeParse(defaultPrefix).success) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:namePrefix is required because the default '${defaultPrefix}' (from the stack name) ${CONFIG_KEYS.namePrefix.expected}`,
+    );
+  }
+  const existingVpcId = read("vpcId");
+  const existingPrivateSubnetIds = read("privateSubnetIds");
+  const vpcCidr = read("vpcCidr") ?? "10.20.0.0/16";
+  const availabilityZoneCount = read("availabilityZoneCount") ?? 2;
+  const natGatewayMode = read("natGatewayMode") ?? "single";
+  const logRetentionDays = read("logRetentionDays") ?? 30;
+  const rawDataRetentionDays = read("rawDataRetentionDays") ?? 30;
+  const rawDataInfrequentAccessDays = read("rawDataInfrequentAccessDays");
+  const forceDestroy = read("lakeForceDestroy") ?? false;
+  const mode = read("kinesisMode") ?? "on-demand";
+  const shardCount = read("kinesisShardCount");
+  const retentionHours = read("kinesisRetentionHours") ?? 24;
+  const databricksRuntime = read("databricksRuntime") ?? DATABRICKS_RUNTIMES[0];
+  const airflowVersion = read("airflowVersion") ?? AIRFLOW_VERSIONS[0];
+  const alertEmail = read("alertEmail");
+  const tags = read("tags") ?? {};
+
+  // Rules between keys, checked only when each key on its own was fine.
+  if ((raw.vpcId === undefined) !== (raw.privateSubnetIds === undefined)) {
+    problems.push(`${CONFIG_NAMESPACE}:vpcId and ${CONFIG_NAMESPACE}:privateSubnetIds must be set together`);
+  }
+  if (raw.vpcId !== undefined && (raw.vpcCidr !== undefined || raw.natGatewayMode !== undefined)) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:vpcCidr and ${CONFIG_NAMESPACE}:natGatewayMode apply only to a created VPC; remove them when vpcId is set`,
+    );
+  }
+  if (mode === "provisioned" && raw.kinesisShardCount === undefined) {
+    problems.push(`${CONFIG_NAMESPACE}:kinesisShardCount is required when kinesisMode is provisioned`);
+  }
+  if (mode === "on-demand" && raw.kinesisShardCount !== undefined) {
+    problems.push(`${CONFIG_NAMESPACE}:kinesisShardCount applies only when kinesisMode is provisioned`);
+  }
+  if (rawDataInfrequentAccessDays !== undefined && rawDataInfrequentAccessDays >= rawDataRetentionDays) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:rawDataInfrequentAccessDays must be less than rawDataRetentionDays (${rawDataRetentionDays}), got '${rawDataInfrequentAccessDays}'`,
+    );
+  }
+  if (problems.length > 0) throw new StackConfigError(problems);
+
+  return {
+    namePrefix,
+    network: { existingVpcId, existingPrivateSubnetIds, vpcCidr, availabilityZoneCount, natGatewayMode },
+    lake: { rawDataRetentionDays, rawDataInfrequentAccessDays, forceDestroy },
+    kinesis: { mode, shardCount, retentionHours },
+    logRetentionDays,
+    databricksRuntime,
+    airflowVersion,
+    alertEmail,
+    tags,
+  };
+}
+
+/** Reads this stack's `pinterest-pipeline:*` values and validates them. */
+export function loadStackConfig(): StackConfig {
+  const raw: RawConfig = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
+  }
+  return parseStackConfig(raw, pulumi.getStack());
+}
+
+/** True for an RFC 1918 IPv4 block with a prefix length from 16 to 20 and no host bits set. */
+export function isPrivateCidr16to20(text: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const bits = Number(match[5]);
+  if (octets.some((o) => o > 255) || bits < 16 || bits > 20) return false;
+  const address = ipv4ToInt(octets);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  if ((address & ~mask) >>> 0 !== 0) return false;
+  const [a, b] = octets;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+export function ipv4ToInt(octets: number[]): number {
+  return (((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3]) >>> 0;
+}

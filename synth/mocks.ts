@@ -1,0 +1,289 @@
+/**
+ * Pulumi mocks that stand in for the AWS and Databricks control planes, shared by the offline synth and the
+ * unit tests. `RecordingMocks` answers every resource with realistic, deterministic ids, ARNs and names
+ * (a hash of type and name, so two runs give the same graph) and records what the program asked for.
+ * An invoke it does not know throws "Mock not implemented: <token>" rather than answering something vague.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent, or null for a resource at the top of the program. */
+  parent: string | null;
+  custom: boolean;
+  id: string | undefined;
+  /** Inputs as the program passed them, secrets replaced by "[secret]". */
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+
+export interface RecordedInvoke {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces each secret (as the mock monitor hands it over) with the placeholder, recursively. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) return SECRET_PLACEHOLDER;
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, maskSecrets(v)]));
+  }
+  return value;
+}
+
+function hex(seed: string, length: number): string {
+  return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
+function uuid(seed: string): string {
+  const h = hex(seed, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Physical name the provider would auto-generate: the logical name plus a random-looking suffix. */
+function autoName(name: string, seed: string, explicit: unknown): string {
+  return typeof explicit === "string" && explicit.length > 0 ? explicit : `${name}-${hex(seed, 7)}`;
+}
+
+type StateFactory = (
+  name: string,
+  inputs: Record<string, unknown>,
+  ctx: { region: string; account: string; seed: string },
+) => { id: string; state: Record<string, unknown> };
+
+const ec2Id =
+  (prefix: string, arnKind?: string): StateFactory =>
+  (_name, _inputs, { region, account, seed }) => {
+    const id = `${prefix}-${hex(seed, 17)}`;
+    return { id, state: arnKind ? { arn: `arn:aws:ec2:${region}:${account}:${arnKind}/${id}` } : {} };
+  };
+
+const STATE_FACTORIES: Record<string, StateFactory> = {
+  "aws:s3/bucket:Bucket": (name, inputs, { region, seed }) => {
+    const bucket = autoName(name, seed, inputs.bucket);
+    return {
+      id: bucket,
+      state: {
+        bucket,
+        arn: `arn:aws:s3:::${bucket}`,
+        bucketDomainName: `${bucket}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+        region,
+      },
+    };
+  },
+  "aws:ec2/vpc:Vpc": (name, inputs, ctx) => {
+    const { id, state } = ec2Id("vpc", "vpc")(name, inputs, ctx);
+    return {
+      id,
+      state: {
+        ...state,
+        defaultSecurityGroupId: `sg-${hex(`${ctx.seed}/sg`, 17)}`,
+        mainRouteTableId: `rtb-${hex(`${ctx.seed}/rtb`, 17)}`,
+        ownerId: ctx.account,
+      },
+    };
+  },
+  "aws:ec2/subnet:Subnet": ec2Id("subnet", "subnet"),
+  "aws:ec2/routeTable:RouteTable": ec2Id("rtb", "route-table"),
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": ec2Id("rtbassoc"),
+  "aws:ec2/internetGateway:InternetGateway": ec2Id("igw", "internet-gateway"),
+  "aws:ec2/natGateway:NatGateway": ec2Id("nat"),
+  "aws:ec2/eip:Eip": (name, inputs, ctx) => {
+    const { id, state } = ec2Id("eipalloc", "elastic-ip")(name, inputs, ctx);
+    const last = parseInt(hex(ctx.seed, 2), 16) % 254;
+    return { id, state: { ...state, allocationId: id, publicIp: `203.0.113.${last + 1}` } };
+  },
+  "aws:ec2/vpcEndpoint:VpcEndpoint": ec2Id("vpce", "vpc-endpoint"),
+  "aws:ec2/securityGroup:SecurityGroup": ec2Id("sg", "security-group"),
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ec2Id("sg", "security-group"),
+  "aws:ec2/flowLog:FlowLog": ec2Id("fl", "vpc-flow-log"),
+  "aws:kms/key:Key": (_name, _inputs, { region, account, seed }) => {
+    const keyId = uuid(seed);
+    return { id: keyId, state: { keyId, arn: `arn:aws:kms:${region}:${account}:key/${keyId}` } };
+  },
+  "aws:kms/alias:Alias": (_name, inputs, { region, account }) => {
+    const alias = String(inputs.name);
+    return { id: alias, state: { arn: `arn:aws:kms:${region}:${account}:${alias}` } };
+  },
+  "aws:cloudwatch/logGroup:LogGroup": (name, inputs, { region, account, seed }) => {
+    const groupName = autoName(name, seed, inputs.name);
+    return { id: groupName, state: { name: groupName, arn: `arn:aws:logs:${region}:${account}:log-group:${groupName}` } };
+  },
+  "aws:iam/role:Role": (name, inputs, { account, seed }) => {
+    const roleName = autoName(name, seed, inputs.name);
+    return {
+      id: roleName,
+      state: { name: roleName, arn: `arn:aws:iam::${account}:role/${roleName}`, uniqueId: `AROA${hex(seed, 17).toUpperCase()}` },
+    };
+  },
+  "aws:iam/rolePolicy:RolePolicy": (name, inputs, { seed }) => {
+    const policyName = autoName(name, seed, inputs.name);
+    return { id: `${String(inputs.role)}:${policyName}`, state: { name: policyName } };
+  },
+};
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  public readonly resources: RecordedResource[] = [];
+  public readonly invokes: RecordedInvoke[] = [];
+  /** Parent URN of each registration, keyed by "type::name", captured from the monitor. */
+  public readonly parents = new Map<string, string>();
+  /** URNs the mock monitor handed out, filled in by installMocks. */
+  public monitorResources: Map<string, { urn: string }> = new Map();
+
+  constructor(
+    public readonly region = "eu-west-1",
+    public readonly account = MOCK_ACCOUNT_ID,
+  ) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const seed = `${args.type}::${args.name}`;
+    let id: string | undefined;
+    let computed: Record<string, unknown> = {};
+    if (args.custom) {
+      const factory = STATE_FACTORIES[args.type];
+      const made = factory
+        ? factory(args.name, inputs, { region: this.region, account: this.account, seed })
+        : { id: `${args.name}-${hex(seed, 8)}`, state: {} };
+      id = made.id;
+      computed = made.state;
+    }
+    const state = { ...inputs, ...computed };
+    this.resources.push({
+      urn: "",
+      type: args.type,
+      name: args.name,
+      parent: null,
+      custom: args.custom ?? false,
+      id,
+      inputs: maskSecrets(inputs) as Record<string, unknown>,
+      state,
+    });
+    return { id, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    this.invokes.push({ token: args.token, inputs });
+    const region = this.region;
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+          id: this.account,
+          accountId: this.account,
+          arn: `arn:aws:iam::${this.account}:role/pulumi-deployer`,
+          userId: "AROAEXAMPLEDEPLOYER:pulumi",
+        };
+      case "aws:index/getRegion:getRegion":
+        return {
+          id: region,
+          name: region,
+          region,
+          description: region,
+          endpoint: `ec2.${region}.amazonaws.com`,
+        };
+      case "aws:index/getPartition:getPartition":
+        return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+      case "aws:index/getAvailabilityZones:getAvailabilityZones":
+        return {
+          id: region,
+          region,
+          names: ["a", "b", "c"].map((z) => `${region}${z}`),
+          zoneIds: [1, 2, 3].map((n) => `euw1-az${n}`),
+          groupNames: [region],
+        };
+      case "aws:ec2/getVpc:getVpc": {
+        const id = String(inputs.id);
+        return {
+          id,
+          arn: `arn:aws:ec2:${region}:${this.account}:vpc/${id}`,
+          cidrBlock: "10.0.0.0/16",
+          ownerId: this.account,
+          state: "available",
+        };
+      }
+      default:
+        throw new Error(`Mock not implemented: ${args.token}`);
+    }
+  }
+
+  /** Resources of one type, in registration order. */
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+}
+
+interface MonitorWithRegister {
+  registerResource(req: { getType(): string; getName(): string; getParent(): string }, cb: unknown): unknown;
+  resources: Map<string, { urn: string }>;
+}
+
+export interface MockRunOptions {
+  project?: string;
+  stack?: string;
+  /** Stack config, keys with their namespace ("aws:region", "pinterest-pipeline:kinesisMode"). */
+  config?: Record<string, string>;
+  /** Config keys whose values are secrets. */
+  secretKeys?: string[];
+}
+
+/**
+ * Installs fresh recording mocks (and config) for one program run. The parent of each resource is taken from
+ * the mock monitor's requests, since Pulumi's Mocks interface does not pass it.
+ */
+export async function installMocks(options: MockRunOptions = {}): Promise<RecordingMocks> {
+  const config = options.config ?? {};
+  pulumi.runtime.setAllConfig(config, options.secretKeys);
+  const mocks = new RecordingMocks(config["aws:region"] ?? "eu-west-1");
+  await pulumi.runtime.setMocks(mocks, options.project ?? "pinterest-pipeline", options.stack ?? "test", false);
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  mocks.monitorResources = monitor.resources;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    mocks.parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+    return register(req, cb);
+  };
+  return mocks;
+}
+
+/** Waits until every registration has been answered, then fills in URNs and parents of the records. */
+export async function settle(mocks: RecordingMocks): Promise<RecordingMocks> {
+  await pulumi.runtime.disconnect();
+  const urns = new Map<string, string>();
+  for (const { urn } of mocks.monitorResources.values()) {
+    const name = urn.slice(urn.lastIndexOf("::") + 2);
+    const typeChain = urn.split("::")[2];
+    const type = typeChain.slice(typeChain.lastIndexOf("$") + 1);
+    urns.set(`${type}::${name}`, urn);
+  }
+  for (const r of mocks.resources) {
+    const key = `${r.type}::${r.name}`;
+    r.urn = urns.get(key) ?? "";
+    const parent = mocks.parents.get(key);
+    r.parent = parent ? parent : null;
+  }
+  return mocks;
+}
+
+/** The value of an Output, for assertions (one helper, used by every test). */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/** Parses a JSON policy document the program produced (an Input of string in the recorded inputs). */
+export function parseJson<T = unknown>(value: unknown): T {
+  if (typeof value !== "string") throw new Error(`expected a JSON string, got ${JSON.stringify(value)}`);
+  return JSON.parse(value) as T;
+}
