@@ -1,0 +1,150 @@
+import { strict as assert } from "node:assert";
+import * as path from "node:path";
+import { CONFIG_NAMESPACE, parseStackConfig, RawConfig, StackConfigError } from "../config";
+import { readStackFile } from "../synth/synth";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** The problems parseStackConfig reports for `raw`, or [] when it accepts it. */
+function problemsOf(raw: RawConfig, stack = "dev"): string[] {
+  try {
+    parseStackConfig(raw, stack);
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof StackConfigError, String(err));
+    return err.problems;
+  }
+}
+
+function stackValues(stack: string): RawConfig {
+  const { config } = readStackFile(ROOT, stack);
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`))
+      .map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), v]),
+  );
+}
+
+describe("stack configuration", () => {
+  it("applies documented defaults to an empty config", () => {
+    assert.deepEqual(parseStackConfig({}, "dev"), {
+      namePrefix: "pinpipe-dev",
+      network: {
+        existingVpcId: undefined,
+        existingPrivateSubnetIds: undefined,
+        vpcCidr: "10.20.0.0/16",
+        availabilityZoneCount: 2,
+        natGatewayMode: "single",
+      },
+      lake: { rawDataRetentionDays: 30, rawDataInfrequentAccessDays: undefined, forceDestroy: false },
+      kinesis: { mode: "on-demand", shardCount: undefined, retentionHours: 24 },
+      logRetentionDays: 30,
+      databricksRuntime: "17.3.x-scala2.13",
+      airflowVersion: "2.10.3",
+      alertEmail: undefined,
+      tags: {},
+    });
+  });
+
+  it("accepts the dev and prod stack files, which differ in config only", () => {
+    const dev = parseStackConfig(stackValues("dev"), "dev");
+    const prod = parseStackConfig(stackValues("prod"), "prod");
+    assert.equal(dev.network.natGatewayMode, "single");
+    assert.equal(prod.network.natGatewayMode, "per-az");
+    assert.equal(prod.kinesis.mode, "provisioned");
+    assert.equal(prod.kinesis.shardCount, 4);
+    assert.equal(dev.lake.forceDestroy, true);
+    assert.equal(prod.lake.forceDestroy, false);
+    assert.equal(prod.lake.rawDataInfrequentAccessDays, 30);
+  });
+
+  const badValues: Array<[string, string, string]> = [
+    ["kinesisMode", "x", "pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'"],
+    ["natGatewayMode", "dual", "pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'dual'"],
+    ["namePrefix", "Pin_Pipe", "pinterest-pipeline:namePrefix must be 3-20 characters of a-z, 0-9 and '-', starting with a letter, got 'Pin_Pipe'"],
+    ["vpcCidr", "10.20.0.0/8", "pinterest-pipeline:vpcCidr must be a private IPv4 CIDR block from /16 to /20 (e.g. 10.20.0.0/16), got '10.20.0.0/8'"],
+    ["vpcCidr", "52.0.0.0/16", "pinterest-pipeline:vpcCidr must be a private IPv4 CIDR block from /16 to /20 (e.g. 10.20.0.0/16), got '52.0.0.0/16'"],
+    ["availabilityZoneCount", "1", "pinterest-pipeline:availabilityZoneCount must be an integer from 2 to 3, got '1'"],
+    ["availabilityZoneCount", "two", "pinterest-pipeline:availabilityZoneCount must be an integer from 2 to 3, got 'two'"],
+    ["logRetentionDays", "10", "pinterest-pipeline:logRetentionDays must be one of CloudWatch's retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got '10'"],
+    ["rawDataRetentionDays", "0", "pinterest-pipeline:rawDataRetentionDays must be an integer from 1 to 3650, got '0'"],
+    ["rawDataInfrequentAccessDays", "7", "pinterest-pipeline:rawDataInfrequentAccessDays must be an integer from 30 to 3649, got '7'"],
+    ["lakeForceDestroy", "yes", "pinterest-pipeline:lakeForceDestroy must be true or false, got 'yes'"],
+    ["kinesisRetentionHours", "12", "pinterest-pipeline:kinesisRetentionHours must be an integer from 24 to 8760, got '12'"],
+    ["databricksRuntime", "13.3.x-scala2.12", "pinterest-pipeline:databricksRuntime must be one of 17.3.x-scala2.13, got '13.3.x-scala2.12'"],
+    ["airflowVersion", "2.4.3", "pinterest-pipeline:airflowVersion must be one of 2.10.3, got '2.4.3'"],
+    ["alertEmail", "oncall", "pinterest-pipeline:alertEmail must be an email address, got 'oncall'"],
+    ["tags", "[1]", "pinterest-pipeline:tags must be a map of tag names to string values, got '[1]'"],
+    ["tags", "{not json", "pinterest-pipeline:tags must be a map of tag names to string values, got '{not json'"],
+  ];
+  for (const [key, value, message] of badValues) {
+    it(`rejects ${key}='${value}' with its exact message`, () => {
+      assert.deepEqual(problemsOf({ [key]: value }), [message]);
+    });
+  }
+
+  it("rejects a bad shard count and a shard count without provisioned mode", () => {
+    assert.deepEqual(problemsOf({ kinesisMode: "provisioned", kinesisShardCount: "0" }), [
+      "pinterest-pipeline:kinesisShardCount must be an integer from 1 to 500, got '0'",
+    ]);
+    assert.deepEqual(problemsOf({ kinesisMode: "provisioned" }), [
+      "pinterest-pipeline:kinesisShardCount is required when kinesisMode is provisioned",
+    ]);
+    assert.deepEqual(problemsOf({ kinesisShardCount: "2" }), [
+      "pinterest-pipeline:kinesisShardCount applies only when kinesisMode is provisioned",
+    ]);
+  });
+
+  it("requires an adopted VPC to come with its private subnets, and nothing for a created VPC beside it", () => {
+    assert.deepEqual(problemsOf({ vpcId: "vpc-0123456789abcdef0" }), [
+      "pinterest-pipeline:vpcId and pinterest-pipeline:privateSubnetIds must be set together",
+    ]);
+    assert.deepEqual(problemsOf({ vpcId: "vpc-12", privateSubnetIds: '["subnet-1"]' }), [
+      "pinterest-pipeline:vpcId must be a VPC id like vpc-0123456789abcdef0, got 'vpc-12'",
+      "pinterest-pipeline:privateSubnetIds must be a list of two or more subnet ids like subnet-0123456789abcdef0, got '[\"subnet-1\"]'",
+    ]);
+    assert.deepEqual(
+      problemsOf({
+        vpcId: "vpc-0123456789abcdef0",
+        privateSubnetIds: '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]',
+        vpcCidr: "10.1.0.0/16",
+      }),
+      [
+        "pinterest-pipeline:vpcCidr and pinterest-pipeline:natGatewayMode apply only to a created VPC; remove them when vpcId is set",
+      ],
+    );
+    const adopted = parseStackConfig(
+      { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]' },
+      "dev",
+    );
+    assert.deepEqual(adopted.network.existingPrivateSubnetIds, ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]);
+  });
+
+  it("rejects tiering at or after expiry", () => {
+    assert.deepEqual(problemsOf({ rawDataRetentionDays: "30", rawDataInfrequentAccessDays: "30" }), [
+      "pinterest-pipeline:rawDataInfrequentAccessDays must be less than rawDataRetentionDays (30), got '30'",
+    ]);
+  });
+
+  it("rejects unknown keys, so a typo never falls back to a default", () => {
+    assert.deepEqual(problemsOf({ kinesisMod: "provisioned" }), [
+      "pinterest-pipeline:kinesisMod is not a known key (see docs/configuration.md)",
+    ]);
+  });
+
+  it("asks for namePrefix when the stack name cannot make one", () => {
+    assert.deepEqual(problemsOf({}, "Team_Stack"), [
+      "pinterest-pipeline:namePrefix is required because the default 'pinpipe-Team_Stack' (from the stack name) must be 3-20 characters of a-z, 0-9 and '-', starting with a letter",
+    ]);
+    assert.equal(parseStackConfig({ namePrefix: "team" }, "Team_Stack").namePrefix, "team");
+  });
+
+  it("reports every problem at once, one per line", () => {
+    const problems = problemsOf({ kinesisMode: "x", natGatewayMode: "y", alertEmail: "z" });
+    assert.equal(problems.length, 3);
+    assert.throws(() => parseStackConfig({ kinesisMode: "x", natGatewayMode: "y" }, "dev"), {
+      message:
+        "invalid stack configuration:\n  pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'y'\n  pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'",
+    });
+  });
+});

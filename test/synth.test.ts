@@ -1,0 +1,162 @@
+/**
+ * The offline synth end to end: the CLI renders the real program for each stack file, and a bad config
+ * value stops it with the config module's exact message.
+ */
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { installMocks, promiseOf, SECRET_PLACEHOLDER, settle } from "../synth/mocks";
+import { readStackFile, renderTree, summarize, SynthGraph } from "../synth/synth";
+
+const ROOT = path.resolve(__dirname, "..");
+const run = promisify(execFile);
+
+async function synthCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["-r", "ts-node/register", path.join(ROOT, "synth/cli.ts"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("offline synth", () => {
+  let tmp: string;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "synth-test-"));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const [stack, expected] of [
+    ["dev", { resources: 40, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
+    ["prod", { resources: 49, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+  ] as const) {
+    it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
+      const out = path.join(tmp, `${stack}.json`);
+      const { code, stdout, stderr } = await synthCli(["--stack", stack, "--out", out]);
+      assert.equal(code, 0, stderr);
+      const graph = JSON.parse(fs.readFileSync(out, "utf8")) as SynthGraph;
+      assert.equal(graph.stack, stack);
+      assert.equal(graph.resources.length, expected.resources);
+      const ofType = (t: string) => graph.resources.filter((r) => r.type === t);
+      assert.equal(ofType("aws:ec2/subnet:Subnet").length, expected.subnets);
+      assert.equal(ofType("aws:ec2/natGateway:NatGateway").length, expected.nats);
+      assert.deepEqual(
+        [...new Set(ofType("aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone))].sort(),
+        expected.azs,
+      );
+      const components = new Set(graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn));
+      assert.equal(components.size, 2);
+      for (const r of graph.resources.filter((x) => !x.type.startsWith("pinterest-pipeline:"))) {
+        assert.ok(r.parent !== null && components.has(r.parent), `${r.type} ${r.name} sits under a component`);
+      }
+      assert.deepEqual(Object.keys(graph.outputs).sort(), [
+        "accessLogBucketName",
+        "lakeBucketArn",
+        "lakeBucketName",
+        "lakeKmsKeyArn",
+        "privateSubnetIds",
+        "vpcId",
+      ]);
+      assert.match(String(graph.outputs.lakeBucketArn), new RegExp(`^arn:aws:s3:::pinpipe-${stack}-lake-[0-9a-f]{7}$`));
+      assert.match(stdout, new RegExp(`Stack pinterest-pipeline/${stack}: ${expected.resources} resources`));
+      assert.match(stdout, new RegExp(`^ +${expected.subnets}  aws:ec2/subnet:Subnet$`, "m"));
+      assert.match(stdout, /^ {2}\+ aws:ec2\/vpc:Vpc {2}pinpipe-/m);
+    });
+  }
+
+  it("gives the same graph twice (deterministic ids, sorted resources)", async () => {
+    const a = path.join(tmp, "a.json");
+    const b = path.join(tmp, "b.json");
+    await synthCli(["--stack", "dev", "--out", a]);
+    await synthCli(["--stack", "dev", "--out", b]);
+    assert.equal(fs.readFileSync(a, "utf8"), fs.readFileSync(b, "utf8"));
+  });
+
+  it("fails with the exact config message and a non-zero exit on a bad value", async () => {
+    const project = path.join(tmp, "bad-project");
+    fs.mkdirSync(project);
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), "config:\n  pinterest-pipeline:kinesisMode: x\n");
+    fs.writeFileSync(path.join(project, "index.ts"), `export * from ${JSON.stringify(path.join(ROOT, "index"))};\n`);
+    const { code, stdout, stderr } = await synthCli(["--stack", "bad", "--project-dir", project]);
+    assert.equal(code, 1);
+    assert.equal(stdout, "");
+    assert.equal(
+      stderr,
+      "synth: invalid stack configuration:\n  pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'\n",
+    );
+  });
+
+  it("names the stacks there are when the stack file is missing", async () => {
+    const { code, stderr } = await synthCli(["--stack", "staging"]);
+    assert.equal(code, 1);
+    assert.equal(stderr, "synth: no stack file Pulumi.staging.yaml (stacks here: dev, prod)\n");
+  });
+
+  it("reads secure values as masked secrets and structured values as JSON", () => {
+    const project = path.join(tmp, "secrets-project");
+    fs.mkdirSync(project);
+    fs.writeFileSync(
+      path.join(project, "Pulumi.s.yaml"),
+      "config:\n  p:token:\n    secure: AAABAKxyz\n  p:tags:\n    team: data\n  p:count: 3\n",
+    );
+    assert.deepEqual(readStackFile(project, "s"), {
+      config: { "p:token": SECRET_PLACEHOLDER, "p:tags": '{"team":"data"}', "p:count": "3" },
+      secretKeys: ["p:token"],
+    });
+  });
+});
+
+describe("recording mocks", () => {
+  it("masks secrets in recorded inputs", async () => {
+    const mocks = await installMocks({ config: { "p:token": "s3cr3t" }, secretKeys: ["p:token"] });
+    const token = new pulumi.Config("p").requireSecret("token");
+    const group = new aws.cloudwatch.LogGroup("g", { name: token, retentionInDays: 7 });
+    await promiseOf(group.arn);
+    await settle(mocks);
+    assert.deepEqual(mocks.ofType("aws:cloudwatch/logGroup:LogGroup")[0].inputs, {
+      name: SECRET_PLACEHOLDER,
+      retentionInDays: 7,
+    });
+    assert.ok(!JSON.stringify(mocks.resources.map((r) => r.inputs)).includes("s3cr3t"));
+  });
+
+  it("throws on an invoke it does not know instead of answering something vague", async () => {
+    const mocks = await installMocks();
+    assert.throws(() => mocks.call({ token: "aws:ec2/getAmi:getAmi", inputs: {} }), {
+      message: "Mock not implemented: aws:ec2/getAmi:getAmi",
+    });
+    // Through the program, the failed invoke rejects (Pulumi's RPC layer keeps only the error's class).
+    await assert.rejects(aws.ec2.getAmi({ owners: ["amazon"] }));
+    await settle(mocks);
+  });
+
+  it("renders a tree under parents and a per-type summary", () => {
+    const graph: SynthGraph = {
+      project: "p",
+      stack: "s",
+      outputs: {},
+      resources: [
+        { urn: "c", type: "x:y:Comp", name: "c", parent: null, inputs: {} },
+        { urn: "b1", type: "aws:s3/bucket:Bucket", name: "b1", parent: "c", inputs: {} },
+        { urn: "b2", type: "aws:s3/bucket:Bucket", name: "b2", parent: "c", inputs: {} },
+      ],
+    };
+    assert.deepEqual(renderTree(graph), [
+      "+ x:y:Comp  c",
+      "  + aws:s3/bucket:Bucket  b1",
+      "  + aws:s3/bucket:Bucket  b2",
+    ]);
+    assert.deepEqual(summarize(graph), ["   2  aws:s3/bucket:Bucket", "   1  x:y:Comp"]);
+  });
+});
