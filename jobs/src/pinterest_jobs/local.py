@@ -16,14 +16,18 @@ def local_session(
     warehouse_dir: str,
     shuffle_partitions: int = 4,
     cores: int = 2,
+    quick_start: bool = True,
 ) -> SparkSession:
     """Builds (or returns the running) local session with Delta's SQL extension and catalog.
 
     ``delta_jars`` are Delta's jars on disk (fetched by scripts/bootstrap.sh), so no package is resolved
     at run time. Spark binds to loopback only, its UI is off, and time is UTC as on Databricks.
+    ``quick_start`` trades peak throughput for warm-up (C1 JIT only): right for tests and small runs,
+    wrong for benchmarks.
     """
     if not delta_jars:
         raise ValueError("delta_jars is empty: run scripts/bootstrap.sh jvm to fetch Delta's jars")
+    java_options = "-XX:+UseParallelGC" + (" -XX:TieredStopAtLevel=1" if quick_start else "")
     return (
         SparkSession.builder.master(f"local[{cores}]")
         .appName(app_name)
@@ -32,9 +36,12 @@ def local_session(
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.warehouse.dir", warehouse_dir)
+        # Delta rebuilds table snapshots with 50 tasks by default: pure overhead on one machine.
+        .config("spark.databricks.delta.snapshotPartitions", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.extraJavaOptions", java_options)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
