@@ -70,8 +70,15 @@ fetch_jars() {
   if [[ -f "$dir/.complete" ]]; then return; fi
   say "fetching $name jars from Maven Central into ${dir#"$ROOT"/}"
   rm -rf "$dir"
-  mvn -q -B -Dstyle.color=never --no-transfer-progress -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" >&2
+  mkdir -p "$CACHE/jvm"
+  if ! mvn -B --no-transfer-progress -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$dir" > "$CACHE/jvm/$name-mvn.log" 2>&1; then
+    tail -n 30 "$CACHE/jvm/$name-mvn.log" >&2
+    die "fetching $name jars failed (full log: $CACHE/jvm/$name-mvn.log)"
+  fi
   touch "$dir/.complete"
+  # Jars of an older pom are dead weight.
+  find "$CACHE/jvm" -maxdepth 1 -type d -name "$name-*" ! -path "$dir" -exec rm -rf {} +
 }
 
 step_jvm() {
