@@ -89,7 +89,11 @@ export class Lake extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.kms.Alias(`${name}-lake`, { name: `alias/${name}-lake`, targetKeyId: key.keyId }, { parent: this });
+    new aws.kms.Alias(
+      `${name}-lake`,
+      { name: `alias/${name}-lake`, targetKeyId: key.keyId },
+      { parent: this },
+    );
 
     const logs = this.secureBucket(`${name}-access-logs`, {
       tags,
@@ -134,7 +138,10 @@ export class Lake extends pulumi.ComponentResource {
     );
     new aws.s3.BucketPolicy(
       `${name}-lake`,
-      { bucket: lake.bucket.id, policy: lake.bucket.arn.apply((arn) => policyJson(tlsOnlyBucketPolicy(arn))) },
+      {
+        bucket: lake.bucket.id,
+        policy: lake.bucket.arn.apply((arn) => policyJson(tlsOnlyBucketPolicy(arn))),
+      },
       { parent: this, dependsOn: [lake.publicAccessBlock] },
     );
     new aws.s3.BucketLogging(
@@ -194,7 +201,11 @@ export class Lake extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.s3.BucketLifecycleConfiguration(name, { bucket: bucket.id, rules: opts.lifecycle }, { parent: this });
+    new aws.s3.BucketLifecycleConfiguration(
+      name,
+      { bucket: bucket.id, rules: opts.lifecycle },
+      { parent: this },
+    );
     return { bucket, publicAccessBlock };
   }
 }

@@ -232,7 +232,10 @@ export class Network extends pulumi.ComponentResource {
     );
     new aws.iam.RolePolicy(
       `${name}-flow-logs`,
-      { role: flowLogRole.id, policy: flowLogGroup.arn.apply((arn) => policyJson(flowLogDeliveryPolicy(arn))) },
+      {
+        role: flowLogRole.id,
+        policy: flowLogGroup.arn.apply((arn) => policyJson(flowLogDeliveryPolicy(arn))),
+      },
       { parent: this },
     );
     new aws.ec2.FlowLog(

@@ -119,13 +119,20 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
   },
   "aws:cloudwatch/logGroup:LogGroup": (name, inputs, { region, account, seed }) => {
     const groupName = autoName(name, seed, inputs.name);
-    return { id: groupName, state: { name: groupName, arn: `arn:aws:logs:${region}:${account}:log-group:${groupName}` } };
+    return {
+      id: groupName,
+      state: { name: groupName, arn: `arn:aws:logs:${region}:${account}:log-group:${groupName}` },
+    };
   },
   "aws:iam/role:Role": (name, inputs, { account, seed }) => {
     const roleName = autoName(name, seed, inputs.name);
     return {
       id: roleName,
-      state: { name: roleName, arn: `arn:aws:iam::${account}:role/${roleName}`, uniqueId: `AROA${hex(seed, 17).toUpperCase()}` },
+      state: {
+        name: roleName,
+        arn: `arn:aws:iam::${account}:role/${roleName}`,
+        uniqueId: `AROA${hex(seed, 17).toUpperCase()}`,
+      },
     };
   },
   "aws:iam/rolePolicy:RolePolicy": (name, inputs, { seed }) => {
@@ -247,7 +254,12 @@ export async function installMocks(options: MockRunOptions = {}): Promise<Record
   const config = options.config ?? {};
   pulumi.runtime.setAllConfig(config, options.secretKeys);
   const mocks = new RecordingMocks(config["aws:region"] ?? "eu-west-1");
-  await pulumi.runtime.setMocks(mocks, options.project ?? "pinterest-pipeline", options.stack ?? "test", false);
+  await pulumi.runtime.setMocks(
+    mocks,
+    options.project ?? "pinterest-pipeline",
+    options.stack ?? "test",
+    false,
+  );
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
   mocks.monitorResources = monitor.resources;
   const register = monitor.registerResource.bind(monitor);

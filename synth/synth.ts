@@ -24,7 +24,8 @@ export interface StackFile {
 /** Reads Pulumi.<stack>.yaml the way the Pulumi CLI hands config to a program: every value as a string. */
 export function readStackFile(projectDir: string, stack: string): StackFile {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`stack name must be letters, digits, '.', '_' or '-', got '${stack}'`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+    throw new Error(`stack name must be letters, digits, '.', '_' or '-', got '${stack}'`);
   if (!fs.existsSync(file)) {
     const stacks = fs
       .readdirSync(projectDir)
@@ -43,7 +44,8 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
     } else if (typeof value === "string") {
       config[key] = value;
     } else {
-      config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+      // Numbers, booleans, lists and maps reach a program as JSON text, as the Pulumi CLI passes them.
+      config[key] = JSON.stringify(value);
     }
   }
   return { config, secretKeys };
@@ -51,10 +53,13 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
 
 /** Runs the program in `projectDir` for `stack` under mocks. */
 export async function synthStack(projectDir: string, stack: string): Promise<SynthGraph> {
-  const project = (parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+  const project = (
+    parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }
+  ).name;
   const { config, secretKeys } = readStackFile(projectDir, stack);
   const mocks = await installMocks({ project, stack, config, secretKeys });
-  // The program registers its resources while it is being required.
+  // The program registers its resources while it is being loaded, as under `pulumi up`.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks
   const program = require(path.join(projectDir, "index.ts")) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {

@@ -61,21 +61,65 @@ describe("stack configuration", () => {
   const badValues: Array<[string, string, string]> = [
     ["kinesisMode", "x", "pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'"],
     ["natGatewayMode", "dual", "pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'dual'"],
-    ["namePrefix", "Pin_Pipe", "pinterest-pipeline:namePrefix must be 3-20 characters of a-z, 0-9 and '-', starting with a letter, got 'Pin_Pipe'"],
-    ["vpcCidr", "10.20.0.0/8", "pinterest-pipeline:vpcCidr must be a private IPv4 CIDR block from /16 to /20 (e.g. 10.20.0.0/16), got '10.20.0.0/8'"],
-    ["vpcCidr", "52.0.0.0/16", "pinterest-pipeline:vpcCidr must be a private IPv4 CIDR block from /16 to /20 (e.g. 10.20.0.0/16), got '52.0.0.0/16'"],
-    ["availabilityZoneCount", "1", "pinterest-pipeline:availabilityZoneCount must be an integer from 2 to 3, got '1'"],
-    ["availabilityZoneCount", "two", "pinterest-pipeline:availabilityZoneCount must be an integer from 2 to 3, got 'two'"],
-    ["logRetentionDays", "10", "pinterest-pipeline:logRetentionDays must be one of CloudWatch's retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got '10'"],
-    ["rawDataRetentionDays", "0", "pinterest-pipeline:rawDataRetentionDays must be an integer from 1 to 3650, got '0'"],
-    ["rawDataInfrequentAccessDays", "7", "pinterest-pipeline:rawDataInfrequentAccessDays must be an integer from 30 to 3649, got '7'"],
+    [
+      "namePrefix",
+      "Pin_Pipe",
+      "pinterest-pipeline:namePrefix must be 3-20 characters of a-z, 0-9 and '-', starting with a letter, got 'Pin_Pipe'",
+    ],
+    [
+      "vpcCidr",
+      "10.20.0.0/8",
+      "pinterest-pipeline:vpcCidr must be a private IPv4 CIDR block from /16 to /20 (e.g. 10.20.0.0/16), got '10.20.0.0/8'",
+    ],
+    [
+      "vpcCidr",
+      "52.0.0.0/16",
+      "pinterest-pipeline:vpcCidr must be a private IPv4 CIDR block from /16 to /20 (e.g. 10.20.0.0/16), got '52.0.0.0/16'",
+    ],
+    [
+      "availabilityZoneCount",
+      "1",
+      "pinterest-pipeline:availabilityZoneCount must be an integer from 2 to 3, got '1'",
+    ],
+    [
+      "availabilityZoneCount",
+      "two",
+      "pinterest-pipeline:availabilityZoneCount must be an integer from 2 to 3, got 'two'",
+    ],
+    [
+      "logRetentionDays",
+      "10",
+      "pinterest-pipeline:logRetentionDays must be one of CloudWatch's retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653), got '10'",
+    ],
+    [
+      "rawDataRetentionDays",
+      "0",
+      "pinterest-pipeline:rawDataRetentionDays must be an integer from 1 to 3650, got '0'",
+    ],
+    [
+      "rawDataInfrequentAccessDays",
+      "7",
+      "pinterest-pipeline:rawDataInfrequentAccessDays must be an integer from 30 to 3649, got '7'",
+    ],
     ["lakeForceDestroy", "yes", "pinterest-pipeline:lakeForceDestroy must be true or false, got 'yes'"],
-    ["kinesisRetentionHours", "12", "pinterest-pipeline:kinesisRetentionHours must be an integer from 24 to 8760, got '12'"],
-    ["databricksRuntime", "13.3.x-scala2.12", "pinterest-pipeline:databricksRuntime must be one of 17.3.x-scala2.13, got '13.3.x-scala2.12'"],
+    [
+      "kinesisRetentionHours",
+      "12",
+      "pinterest-pipeline:kinesisRetentionHours must be an integer from 24 to 8760, got '12'",
+    ],
+    [
+      "databricksRuntime",
+      "13.3.x-scala2.12",
+      "pinterest-pipeline:databricksRuntime must be one of 17.3.x-scala2.13, got '13.3.x-scala2.12'",
+    ],
     ["airflowVersion", "2.4.3", "pinterest-pipeline:airflowVersion must be one of 2.10.3, got '2.4.3'"],
     ["alertEmail", "oncall", "pinterest-pipeline:alertEmail must be an email address, got 'oncall'"],
     ["tags", "[1]", "pinterest-pipeline:tags must be a map of tag names to string values, got '[1]'"],
-    ["tags", "{not json", "pinterest-pipeline:tags must be a map of tag names to string values, got '{not json'"],
+    [
+      "tags",
+      "{not json",
+      "pinterest-pipeline:tags must be a map of tag names to string values, got '{not json'",
+    ],
   ];
   for (const [key, value, message] of badValues) {
     it(`rejects ${key}='${value}' with its exact message`, () => {
@@ -114,10 +158,16 @@ describe("stack configuration", () => {
       ],
     );
     const adopted = parseStackConfig(
-      { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]' },
+      {
+        vpcId: "vpc-0123456789abcdef0",
+        privateSubnetIds: '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]',
+      },
       "dev",
     );
-    assert.deepEqual(adopted.network.existingPrivateSubnetIds, ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]);
+    assert.deepEqual(adopted.network.existingPrivateSubnetIds, [
+      "subnet-0123456789abcdef0",
+      "subnet-0fedcba9876543210",
+    ]);
   });
 
   it("rejects tiering at or after expiry", () => {

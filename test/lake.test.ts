@@ -29,14 +29,21 @@ describe("Lake", () => {
     for (const bucket of buckets) {
       assert.equal(bucket.inputs.forceDestroy, false);
       const pab = forBucket(mocks, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket);
-      for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) {
+      for (const flag of [
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+      ]) {
         assert.equal(pab.inputs[flag], true, `${bucket.name} ${flag}`);
       }
       const versioning = forBucket(mocks, "aws:s3/bucketVersioning:BucketVersioning", bucket);
       assert.deepEqual(versioning.inputs.versioningConfiguration, { status: "Enabled" });
       const ownership = forBucket(mocks, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", bucket);
       assert.deepEqual(ownership.inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
-      const policy = parseJson<PolicyDocument>(forBucket(mocks, "aws:s3/bucketPolicy:BucketPolicy", bucket).inputs.policy);
+      const policy = parseJson<PolicyDocument>(
+        forBucket(mocks, "aws:s3/bucketPolicy:BucketPolicy", bucket).inputs.policy,
+      );
       const arn = bucket.state.arn as string;
       assert.deepEqual(policy.Statement.slice(0, 2), [
         {
@@ -67,13 +74,16 @@ describe("Lake", () => {
 
   it("encrypts the lake with the KMS key and the log bucket with SSE-S3", async () => {
     const mocks = await render(() => [new Lake("lake", {})]);
-    const [logs, lake] = ["lake-access-logs", "lake-lake"].map(
-      (n) => mocks.ofType("aws:s3/bucket:Bucket").find((b) => b.name === n)!,
+    const [logs, lake] = ["lake-access-logs", "lake-lake"].map((n) =>
+      mocks.ofType("aws:s3/bucket:Bucket").find((b) => b.name === n)!,
     );
     const keyArn = mocks.ofType("aws:kms/key:Key")[0].state.arn;
     const sse = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
     assert.deepEqual(forBucket(mocks, sse, lake).inputs.rules, [
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true },
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
+        bucketKeyEnabled: true,
+      },
     ]);
     assert.deepEqual(forBucket(mocks, sse, logs).inputs.rules, [
       { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: false },
@@ -82,10 +92,12 @@ describe("Lake", () => {
 
   it("lets only S3 log delivery for this lake and account write access logs", async () => {
     const mocks = await render(() => [new Lake("lake", {})]);
-    const [logs, lake] = ["lake-access-logs", "lake-lake"].map(
-      (n) => mocks.ofType("aws:s3/bucket:Bucket").find((b) => b.name === n)!,
+    const [logs, lake] = ["lake-access-logs", "lake-lake"].map((n) =>
+      mocks.ofType("aws:s3/bucket:Bucket").find((b) => b.name === n)!,
     );
-    const policy = parseJson<PolicyDocument>(forBucket(mocks, "aws:s3/bucketPolicy:BucketPolicy", logs).inputs.policy);
+    const policy = parseJson<PolicyDocument>(
+      forBucket(mocks, "aws:s3/bucketPolicy:BucketPolicy", logs).inputs.policy,
+    );
     assert.deepEqual(policy.Statement[2], {
       Sid: "AllowS3ServerAccessLogDelivery",
       Effect: "Allow",
@@ -121,7 +133,10 @@ describe("Lake", () => {
     const names = mocks.ofType("aws:s3/bucket:Bucket").map((b) => b.id);
     assert.equal(new Set(names).size, 4);
     assert.deepEqual(
-      mocks.ofType("aws:kms/alias:Alias").map((a) => a.inputs.name).sort(),
+      mocks
+        .ofType("aws:kms/alias:Alias")
+        .map((a) => a.inputs.name)
+        .sort(),
       ["alias/a-lake", "alias/b-lake"],
     );
     const forceDestroy = mocks.ofType("aws:s3/bucket:Bucket").filter((b) => b.inputs.forceDestroy === true);

@@ -35,7 +35,9 @@ describe("planSubnets", () => {
     });
     assert.throws(() => planSubnets("10.0.0.0/8", 2), /got '10.0.0.0\/8'/);
     assert.throws(() => planSubnets("10.20.1.0/16", 2), /got '10.20.1.0\/16'/);
-    assert.throws(() => planSubnets("10.20.0.0/16", 4), { message: "availabilityZoneCount must be 2 or 3, got 4" });
+    assert.throws(() => planSubnets("10.20.0.0/16", 4), {
+      message: "availabilityZoneCount must be 2 or 3, got 4",
+    });
   });
 });
 
@@ -54,7 +56,11 @@ describe("validateNetworkArgs", () => {
       { message: "existingVpcId and cidrBlock are mutually exclusive" },
     );
     assert.throws(
-      () => validateNetworkArgs({ existingVpcId: "vpc-0123456789abcdef0", existingPrivateSubnetIds: ["subnet-01234567"] }),
+      () =>
+        validateNetworkArgs({
+          existingVpcId: "vpc-0123456789abcdef0",
+          existingPrivateSubnetIds: ["subnet-01234567"],
+        }),
       { message: "existingPrivateSubnetIds must name subnets in at least two availability zones" },
     );
   });
@@ -91,7 +97,9 @@ describe("Network (created VPC)", () => {
   it("routes private subnets only through NAT and leaves the default security group without rules", async () => {
     const { mocks } = await render(() => new Network("net", {}));
     const nat = mocks.ofType("aws:ec2/natGateway:NatGateway")[0];
-    const privateTables = mocks.ofType("aws:ec2/routeTable:RouteTable").filter((t) => t.name.includes("private"));
+    const privateTables = mocks
+      .ofType("aws:ec2/routeTable:RouteTable")
+      .filter((t) => t.name.includes("private"));
     assert.equal(privateTables.length, 2);
     for (const table of privateTables) {
       assert.deepEqual(table.inputs.routes, [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }]);
@@ -103,7 +111,10 @@ describe("Network (created VPC)", () => {
     const endpoint = mocks.ofType("aws:ec2/vpcEndpoint:VpcEndpoint")[0];
     assert.equal(endpoint.inputs.serviceName, "com.amazonaws.eu-west-1.s3");
     assert.equal(endpoint.inputs.vpcEndpointType, "Gateway");
-    assert.deepEqual(endpoint.inputs.routeTableIds, privateTables.map((t) => t.id));
+    assert.deepEqual(
+      endpoint.inputs.routeTableIds,
+      privateTables.map((t) => t.id),
+    );
   });
 
   it("gives the flow-log role only write access to its own log group", async () => {
@@ -130,12 +141,15 @@ describe("Network (created VPC)", () => {
 
   it("puts one NAT gateway in each AZ in per-az mode", async () => {
     const { mocks } = await render(
-      () => new Network("net", { availabilityZoneCount: 3, natGatewayMode: "per-az", cidrBlock: "10.30.0.0/16" }),
+      () =>
+        new Network("net", { availabilityZoneCount: 3, natGatewayMode: "per-az", cidrBlock: "10.30.0.0/16" }),
     );
     const nats = mocks.ofType("aws:ec2/natGateway:NatGateway");
     assert.equal(nats.length, 3);
     assert.equal(count(mocks, "aws:ec2/eip:Eip"), 3);
-    const privateTables = mocks.ofType("aws:ec2/routeTable:RouteTable").filter((t) => t.name.includes("private"));
+    const privateTables = mocks
+      .ofType("aws:ec2/routeTable:RouteTable")
+      .filter((t) => t.name.includes("private"));
     assert.deepEqual(
       privateTables.map((t) => (t.inputs.routes as Array<{ natGatewayId: string }>)[0].natGatewayId),
       nats.map((n) => n.id),

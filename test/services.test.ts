@@ -38,7 +38,11 @@ describe("Kafka broker helper", function () {
   });
 
   it("produces and consumes a record with kafkajs on a single-node KRaft broker", async () => {
-    const kafka = new Kafka({ clientId: "services-test", brokers: [broker!.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: "services-test",
+      brokers: [broker!.bootstrap],
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: "pins", numPartitions: 1 }], waitForLeaders: true });
@@ -67,7 +71,11 @@ describe("Kafka broker helper", function () {
   });
 
   it("refuses to create topics implicitly, as the deployed cluster does", async () => {
-    const kafka = new Kafka({ clientId: "services-test", brokers: [broker!.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: "services-test",
+      brokers: [broker!.bootstrap],
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 1 } });
     await producer.connect();
     await assert.rejects(producer.send({ topic: "typo-topic", messages: [{ value: "x" }] }));

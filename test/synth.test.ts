@@ -18,10 +18,14 @@ const run = promisify(execFile);
 
 async function synthCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["-r", "ts-node/register", path.join(ROOT, "synth/cli.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["-r", "ts-node/register", path.join(ROOT, "synth/cli.ts"), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -54,10 +58,15 @@ describe("offline synth", () => {
         [...new Set(ofType("aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone))].sort(),
         expected.azs,
       );
-      const components = new Set(graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn));
+      const components = new Set(
+        graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn),
+      );
       assert.equal(components.size, 2);
       for (const r of graph.resources.filter((x) => !x.type.startsWith("pinterest-pipeline:"))) {
-        assert.ok(r.parent !== null && components.has(r.parent), `${r.type} ${r.name} sits under a component`);
+        assert.ok(
+          r.parent !== null && components.has(r.parent),
+          `${r.type} ${r.name} sits under a component`,
+        );
       }
       assert.deepEqual(Object.keys(graph.outputs).sort(), [
         "accessLogBucketName",
@@ -67,7 +76,10 @@ describe("offline synth", () => {
         "privateSubnetIds",
         "vpcId",
       ]);
-      assert.match(String(graph.outputs.lakeBucketArn), new RegExp(`^arn:aws:s3:::pinpipe-${stack}-lake-[0-9a-f]{7}$`));
+      assert.match(
+        String(graph.outputs.lakeBucketArn),
+        new RegExp(`^arn:aws:s3:::pinpipe-${stack}-lake-[0-9a-f]{7}$`),
+      );
       assert.match(stdout, new RegExp(`Stack pinterest-pipeline/${stack}: ${expected.resources} resources`));
       assert.match(stdout, new RegExp(`^ +${expected.subnets}  aws:ec2/subnet:Subnet$`, "m"));
       assert.match(stdout, /^ {2}\+ aws:ec2\/vpc:Vpc {2}pinpipe-/m);
@@ -87,7 +99,10 @@ describe("offline synth", () => {
     fs.mkdirSync(project);
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
     fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), "config:\n  pinterest-pipeline:kinesisMode: x\n");
-    fs.writeFileSync(path.join(project, "index.ts"), `export * from ${JSON.stringify(path.join(ROOT, "index"))};\n`);
+    fs.writeFileSync(
+      path.join(project, "index.ts"),
+      `export * from ${JSON.stringify(path.join(ROOT, "index"))};\n`,
+    );
     const { code, stdout, stderr } = await synthCli(["--stack", "bad", "--project-dir", project]);
     assert.equal(code, 1);
     assert.equal(stdout, "");

@@ -162,6 +162,8 @@ async function formatStorage(stateDir: string): Promise<void> {
   while (formatter.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (!fs.existsSync(path.join(stateDir, "data", "meta.properties"))) {
     await formatter.kill();
-    throw new Error(`formatting Kafka storage failed; log ${path.join(stateDir, "format.log")}:\n${formatter.tail()}`);
+    throw new Error(
+      `formatting Kafka storage failed; log ${path.join(stateDir, "format.log")}:\n${formatter.tail()}`,
+    );
   }
 }

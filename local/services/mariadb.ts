@@ -25,7 +25,9 @@ export interface MariaDbOptions {
 }
 
 function findBinary(name: string): string {
-  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/usr/local/sbin"])) {
+  for (const dir of (process.env.PATH ?? "")
+    .split(":")
+    .concat(["/usr/sbin", "/usr/bin", "/usr/local/sbin"])) {
     const candidate = path.join(dir, name);
     if (dir && fs.existsSync(candidate)) return candidate;
   }
@@ -48,7 +50,13 @@ export class MariaDb {
   }
 
   get connectionOptions(): mysql.ConnectionOptions {
-    return { host: "127.0.0.1", port: this.port, user: this.user, password: this.password, database: this.database };
+    return {
+      host: "127.0.0.1",
+      port: this.port,
+      user: this.user,
+      password: this.password,
+      database: this.database,
+    };
   }
 
   get running(): boolean {
@@ -105,7 +113,8 @@ export class MariaDb {
     const appUser = "pinpipe";
     const passwordFile = path.join(stateDir, "app-password");
     // Kept beside the data so a restarted server keeps its credentials; the folder is the state folder.
-    if (!fs.existsSync(passwordFile)) fs.writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
+    if (!fs.existsSync(passwordFile))
+      fs.writeFileSync(passwordFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
     const password = fs.readFileSync(passwordFile, "utf8");
     const admin = await mysql.createConnection({ socketPath: socket, user: "root" });
     try {

@@ -11,7 +11,12 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
  */
 export function jvmLibsDir(name: "kafka" | "delta"): string {
   const pom = fs.readFileSync(path.join(REPO_ROOT, "local", "jvm", name, "pom.xml"));
-  const dir = path.join(REPO_ROOT, ".cache", "jvm", `${name}-${createHash("sha256").update(pom).digest("hex").slice(0, 12)}`);
+  const dir = path.join(
+    REPO_ROOT,
+    ".cache",
+    "jvm",
+    `${name}-${createHash("sha256").update(pom).digest("hex").slice(0, 12)}`,
+  );
   if (!fs.existsSync(path.join(dir, ".complete"))) {
     throw new Error(`${name} jars not found in ${dir}: run scripts/bootstrap.sh jvm`);
   }

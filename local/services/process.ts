@@ -85,12 +85,16 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) {
-        throw new Error(`${this.options.name} exited during start-up; log ${this.options.logFile}:\n${this.tail()}`);
+        throw new Error(
+          `${this.options.name} exited during start-up; log ${this.options.logFile}:\n${this.tail()}`,
+        );
       }
       if (await ready().catch(() => false)) return;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`${this.options.name} not ready after ${timeoutMs} ms; log ${this.options.logFile}:\n${this.tail()}`);
+    throw new Error(
+      `${this.options.name} not ready after ${timeoutMs} ms; log ${this.options.logFile}:\n${this.tail()}`,
+    );
   }
 
   /** SIGTERM, then SIGKILL after graceMs. Resolves when the process is gone. */
