@@ -4,6 +4,7 @@
  * broker can be stopped and started again on its data and port, for fault tests.
  */
 import { randomBytes } from "node:crypto";
+import { Kafka, logLevel } from "kafkajs";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { freePort } from "./ports";
@@ -115,12 +116,29 @@ export class KafkaBroker {
     return broker;
   }
 
-  /** Starts the broker on its existing data and ports. */
+  /**
+   * Starts the broker on its existing data and ports. Resolves once it is started and every partition of
+   * every existing topic has a leader again (after a restart, "started" comes before leader election).
+   */
   async start(timeoutMs = 60000): Promise<void> {
     const log = path.join(this.stateDir, "kafka.log");
     const startedBefore = countStarted(log);
     this.process.start();
     await this.process.waitUntil(() => Promise.resolve(countStarted(log) > startedBefore), timeoutMs);
+    const admin = new Kafka({
+      clientId: "broker-helper",
+      brokers: [this.bootstrap],
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await this.process.waitUntil(async () => {
+      await admin.connect();
+      const { topics } = await admin.fetchTopicMetadata();
+      if (!topics.every((t) => t.partitions.every((p) => p.leader >= 0))) return false;
+      // Listing offsets succeeds only once each leader has loaded its partitions.
+      for (const topic of topics) await admin.fetchTopicOffsets(topic.name);
+      return true;
+    }, timeoutMs);
+    await admin.disconnect();
   }
 
   /** Controlled shutdown. */
