@@ -158,7 +158,9 @@ function countStarted(log: string): number {
 }
 
 async function formatStorage(stateDir: string): Promise<void> {
-  const clusterId = randomBytes(16).toString("base64url");
+  // A base64url id may start with '-', which the formatter's argument parser would read as an option.
+  let clusterId = randomBytes(16).toString("base64url");
+  while (!/^[A-Za-z0-9]/.test(clusterId)) clusterId = randomBytes(16).toString("base64url");
   const formatter = new ServiceProcess({
     name: "kafka-storage format",
     command: "java",
