@@ -135,6 +135,99 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
       },
     };
   },
+  "aws:msk/cluster:Cluster": (name, inputs, { region, account, seed }) => {
+    const clusterName = autoName(name, seed, inputs.clusterName);
+    const arn = `arn:aws:kafka:${region}:${account}:cluster/${clusterName}/${uuid(seed)}-2`;
+    const count = Number(inputs.numberOfBrokerNodes ?? 2);
+    const brokers = (port: number) =>
+      Array.from(
+        { length: count },
+        (_, i) => `b-${i + 1}.${clusterName}.${hex(seed, 6)}.c2.kafka.${region}.amazonaws.com:${port}`,
+      ).join(",");
+    return {
+      id: arn,
+      state: {
+        arn,
+        clusterName,
+        clusterUuid: `${uuid(seed)}-2`,
+        bootstrapBrokersSaslIam: brokers(9098),
+        bootstrapBrokersTls: brokers(9094),
+        currentVersion: "K3AEGXETSR30VB",
+      },
+    };
+  },
+  "aws:msk/configuration:Configuration": (name, inputs, { region, account, seed }) => {
+    const configName = autoName(name, seed, inputs.name);
+    const arn = `arn:aws:kafka:${region}:${account}:configuration/${configName}/${uuid(seed)}-3`;
+    return { id: arn, state: { arn, name: configName, latestRevision: 1 } };
+  },
+  "aws:msk/topic:Topic": (_name, inputs) => {
+    const topic = String(inputs.name);
+    return {
+      id: `${String(inputs.clusterArn)},${topic}`,
+      state: { arn: `${String(inputs.clusterArn).replace(":cluster/", ":topic/")}/${topic}` },
+    };
+  },
+  "aws:lambda/function:Function": (name, inputs, { region, account, seed }) => {
+    const functionName = autoName(name, seed, inputs.name);
+    const arn = `arn:aws:lambda:${region}:${account}:function:${functionName}`;
+    return {
+      id: functionName,
+      state: {
+        name: functionName,
+        arn,
+        qualifiedArn: `${arn}:$LATEST`,
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+        version: "$LATEST",
+      },
+    };
+  },
+  "aws:apigateway/restApi:RestApi": (_name, _inputs, { region, account, seed }) => {
+    const id = hex(seed, 10);
+    return {
+      id,
+      state: {
+        rootResourceId: hex(`${seed}/root`, 10),
+        executionArn: `arn:aws:execute-api:${region}:${account}:${id}`,
+        arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
+      },
+    };
+  },
+  "aws:apigateway/stage:Stage": (_name, inputs, { region }) => {
+    const stageName = String(inputs.stageName);
+    const apiId = String(inputs.restApi);
+    return {
+      id: `ags-${apiId}-${stageName}`,
+      state: {
+        invokeUrl: `https://${apiId}.execute-api.${region}.amazonaws.com/${stageName}`,
+        executionArn: `arn:aws:execute-api:${region}:${MOCK_ACCOUNT_ID}:${apiId}/${stageName}`,
+        arn: `arn:aws:apigateway:${region}::/restapis/${apiId}/stages/${stageName}`,
+      },
+    };
+  },
+  "aws:apigateway/apiKey:ApiKey": (_name, _inputs, { seed }) => ({
+    id: hex(seed, 10),
+    state: { value: hex(`${seed}/value`, 40) },
+  }),
+  "aws:mskconnect/customPlugin:CustomPlugin": (name, _inputs, { region, account, seed }) => ({
+    id: `arn:aws:kafkaconnect:${region}:${account}:custom-plugin/${name}/${uuid(seed)}-4`,
+    state: {
+      arn: `arn:aws:kafkaconnect:${region}:${account}:custom-plugin/${name}/${uuid(seed)}-4`,
+      latestRevision: 1,
+    },
+  }),
+  "aws:mskconnect/workerConfiguration:WorkerConfiguration": (name, _inputs, { region, account, seed }) => ({
+    id: `arn:aws:kafkaconnect:${region}:${account}:worker-configuration/${name}/${uuid(seed)}-4`,
+    state: {
+      arn: `arn:aws:kafkaconnect:${region}:${account}:worker-configuration/${name}/${uuid(seed)}-4`,
+      latestRevision: 1,
+    },
+  }),
+  "aws:mskconnect/connector:Connector": (name, inputs, { region, account, seed }) => {
+    const connectorName = autoName(name, seed, inputs.name);
+    const arn = `arn:aws:kafkaconnect:${region}:${account}:connector/${connectorName}/${uuid(seed)}-4`;
+    return { id: arn, state: { arn, version: "1" } };
+  },
   "aws:iam/rolePolicy:RolePolicy": (name, inputs, { seed }) => {
     const policyName = autoName(name, seed, inputs.name);
     return { id: `${String(inputs.role)}:${policyName}`, state: { name: policyName } };
@@ -210,6 +303,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           names: ["a", "b", "c"].map((z) => `${region}${z}`),
           zoneIds: [1, 2, 3].map((n) => `euw1-az${n}`),
           groupNames: [region],
+        };
+      case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+        return {
+          id: `pl-${hex(String(inputs.name), 8)}`,
+          name: inputs.name,
+          addressFamily: "IPv4",
+          maxEntries: 0,
         };
       case "aws:ec2/getVpc:getVpc": {
         const id = String(inputs.id);

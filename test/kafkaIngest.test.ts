@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Admin, Kafka, logLevel } from "kafkajs";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { KafkaBroker } from "../local/services/kafka";
+import { bundleIngestFunction } from "../components/kafkaIngest";
 import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/kafkaGateway";
 import { startRestIngestServer, RestIngestServer } from "../components/kafkaIngest/server";
 import { geoRecord, pinRecord, userRecord } from "./fixtures/events";
@@ -295,12 +297,86 @@ describe("REST ingest against Kafka", function () {
     );
   });
 
+  it("never half-writes a request when the broker dies mid-stream: each is all landed or retriable", async () => {
+    const requests = Array.from({ length: 24 }, (_, r) =>
+      Array.from({ length: 40 }, (_, i) => geoRecord(100000 + r * 100 + i, { country: `req-${r}` })),
+    );
+    const answers: Array<Promise<ProduceAnswer>> = [];
+    for (const [r, values] of requests.entries()) {
+      answers.push(post("t.geo", { records: values.map((value) => ({ value })) }));
+      if (r === 8) await broker.kill(); // a crash, not a clean shutdown, with requests in flight
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const settled = await Promise.all(answers);
+    await broker.start();
+    await admin.connect().catch(() => undefined);
+
+    const landed = await readAll("t.geo");
+    const statuses = new Set<number>();
+    for (const [r, answer] of settled.entries()) {
+      statuses.add(answer.status);
+      const found = landed.filter((l) => (l.value as { country: string }).country === `req-${r}`).length;
+      if (answer.status === 200) {
+        assert.ok(
+          answer.body.offsets!.every((o) => o.error_code === null),
+          `request ${r} fully acknowledged`,
+        );
+        assert.equal(found, 40, `request ${r}: every acknowledged record landed once`);
+      } else {
+        assert.equal(answer.status, 503, `request ${r} answered retriable`);
+        assert.ok(found === 0 || found === 40, `request ${r}: ${found} of 40 landed, never a part`);
+      }
+    }
+    assert.ok(statuses.has(200) && statuses.has(503), `both outcomes seen: ${[...statuses].join(",")}`);
+  });
+
+  it("runs the very bundle the stack deploys as a Lambda handler behind an API Gateway proxy event", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ingest-bundle-"));
+    const file = path.join(dir, "index.js");
+    fs.writeFileSync(file, bundleIngestFunction());
+    const env = {
+      AWS_REGION: "eu-west-1",
+      INGEST_TOPICS: JSON.stringify(TOPICS),
+      BOOTSTRAP_BROKERS: broker.bootstrap,
+      KAFKA_SECURITY: "plaintext",
+    };
+    Object.assign(process.env, env);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the built artifact, as Lambda does
+      const { handler } = require(file) as {
+        handler: (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+      };
+      const event = (body: unknown, contentType = CONTENT_TYPE) =>
+        ({
+          httpMethod: "POST",
+          path: "/topics/t.user",
+          headers: { "Content-Type": contentType, "x-api-key": API_KEY },
+          body: Buffer.from(JSON.stringify(body)).toString("base64"),
+          isBase64Encoded: true,
+        }) as unknown as APIGatewayProxyEvent;
+      const before = await highWatermarks("t.user");
+      const ok = await handler(event({ records: [{ value: userRecord(9001) }] }));
+      assert.equal(ok.statusCode, 200);
+      const { offsets } = JSON.parse(ok.body) as { offsets: Array<{ offset: number }> };
+      assert.equal(offsets[0].offset, Number(before[0]));
+      const bad = await handler(event({ records: [{ value: { ind: "x" } }] }));
+      assert.equal(bad.statusCode, 422);
+      const wrongType = await handler(event({ records: [] }, "text/plain"));
+      assert.equal(wrongType.statusCode, 415);
+      const landed = await readAll("t.user");
+      assert.deepEqual(landed[landed.length - 1].value, userRecord(9001));
+    } finally {
+      for (const key of Object.keys(env)) delete process.env[key];
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("counts accepted records and rejected requests", () => {
     assert.ok(server.stats.recordsAccepted >= 36);
-    assert.equal(server.stats.recordsFailed, 1 + 2);
+    assert.ok(server.stats.recordsFailed >= 1 + 2);
     assert.equal(server.stats.rejected["415"], 1);
     assert.equal(server.stats.rejected["422"], 2);
     assert.equal(server.stats.rejected["403"], 1);
-    assert.equal(server.stats.rejected["503"], 1);
+    assert.ok(server.stats.rejected["503"] >= 2);
   });
 });

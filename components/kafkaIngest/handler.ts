@@ -4,7 +4,9 @@
  * role signs a token (aws-msk-iam-sasl-signer-js); no secret is stored anywhere.
  *
  * Environment (set by the component): INGEST_TOPICS (JSON map of topic to record kind), BOOTSTRAP_BROKERS
- * (the cluster's SASL/IAM bootstrap string), MAX_BODY_BYTES; AWS_REGION is Lambda's own.
+ * (the cluster's SASL/IAM bootstrap string), MAX_BODY_BYTES; AWS_REGION is Lambda's own. KAFKA_SECURITY is
+ * "iam" (the default, and what the component sets) or "plaintext" for a local broker, which is how the
+ * tests run this very bundle.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
@@ -19,6 +21,10 @@ function requiredEnv(name: string): string {
 }
 
 const region = requiredEnv("AWS_REGION");
+const security = process.env.KAFKA_SECURITY ?? "iam";
+if (security !== "iam" && security !== "plaintext") {
+  throw new Error(`KAFKA_SECURITY must be iam or plaintext, got '${security}'`);
+}
 // Created once per container and reused by every invocation it serves.
 const ingest = createRestIngest({
   topics: JSON.parse(requiredEnv("INGEST_TOPICS")) as Record<string, EventKind>,
@@ -26,11 +32,15 @@ const ingest = createRestIngest({
   gateway: kafkaGateway({
     brokers: requiredEnv("BOOTSTRAP_BROKERS").split(","),
     clientId: "rest-ingest-lambda",
-    ssl: true,
-    sasl: {
-      mechanism: "oauthbearer",
-      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
-    },
+    ...(security === "iam"
+      ? {
+          ssl: true,
+          sasl: {
+            mechanism: "oauthbearer" as const,
+            oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+          },
+        }
+      : {}),
   }),
   // One JSON line per rejected request: CloudWatch metric filters and Logs Insights count them by status.
   onReject: (event) => console.log(JSON.stringify({ level: "warn", msg: "request rejected", ...event })),

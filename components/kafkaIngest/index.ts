@@ -1,0 +1,637 @@
+/**
+ * KafkaIngest: the batch path's front door. An MSK cluster (IAM auth only, TLS everywhere, encrypted, in
+ * private subnets), the stack's three topics as code, the REST ingest function behind API Gateway (API key,
+ * usage plan throttling, access logs), and the MSK Connect S3 sink writing the topics into the lake.
+ *
+ * The ingest function is bundled from handler.ts by esbuild while the program runs, so `pulumi up` needs
+ * no build step.
+ */
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { buildSync } from "esbuild";
+import { policyJson, PolicyDocument } from "../defaults";
+import { EventKind, EVENT_KINDS } from "../events";
+import { connectorPolicy, ingestFunctionPolicy } from "./policies";
+import { parsePluginLocation, s3SinkConnectorConfig, SINK_WORKER_PROPERTIES } from "./sink";
+
+/** MSK's port for TLS clients authenticating with IAM. */
+export const MSK_IAM_PORT = 9098;
+
+export interface KafkaIngestArgs {
+  /** Prefix of the topic names: `<topicPrefix>.pin`, `.geo`, `.user`. Required. */
+  topicPrefix: string;
+  /** VPC of the brokers, the function and the connector. Required. */
+  vpcId: pulumi.Input<string>;
+  /** Private subnets, one per AZ; the broker count is a multiple of their number. Required. */
+  subnetIds: pulumi.Input<string>[];
+  /** Lake bucket the sink writes `topics/` into. Required. */
+  lakeBucketName: pulumi.Input<string>;
+  /** ARN of the lake bucket. Required. */
+  lakeBucketArn: pulumi.Input<string>;
+  /** KMS key of the lake; also encrypts the brokers' storage. Required. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** MSK Kafka version. Default "4.1.x.kraft" (KRaft mode, the version the local broker runs). */
+  kafkaVersion?: pulumi.Input<string>;
+  /** Broker instance type. Default "kafka.t3.small". */
+  brokerInstanceType?: pulumi.Input<string>;
+  /** Brokers in each subnet's AZ. Default 1. */
+  brokersPerAz?: number;
+  /** EBS storage per broker, GiB. Default 20. */
+  brokerVolumeGiB?: pulumi.Input<number>;
+  /** Partitions of each topic. Default 3. */
+  topicPartitions?: number;
+  /** Replicas of each partition. Default: the broker count, at most 3. */
+  topicReplicationFactor?: number;
+  /** Hours a topic keeps records (the replay window). Default 168. */
+  topicRetentionHours?: number;
+  /** Retention of the broker, function, API and connector log groups. Default 30. */
+  logRetentionDays?: pulumi.Input<number>;
+  /** Steady requests per second across API keys. Default 100. */
+  throttleRateLimit?: pulumi.Input<number>;
+  /** Burst of requests above the steady rate. Default 200. */
+  throttleBurstLimit?: pulumi.Input<number>;
+  /** Requests per day per API key. Default: no quota. */
+  quotaPerDay?: number;
+  /** Memory of the ingest function, MB. Default 512. */
+  functionMemoryMb?: pulumi.Input<number>;
+  /** Largest request body the function accepts, bytes. Default 5 MiB (Lambda's payload limit is 6 MB). */
+  maxBodyBytes?: number;
+  /** Where Confluent's S3 sink connector zip is: `s3://bucket/key.zip`, or an `https://` URL fetched at deploy time. Required. */
+  sinkPluginLocation: string;
+  /** Records per S3 object. Default 10000. */
+  sinkFlushSize?: number;
+  /** Longest time before an open object is written, ms. Default 600000 (10 minutes). */
+  sinkRotateIntervalMs?: number;
+  /** MSK Connect capacity units per worker (1, 2, 4 or 8). Default 1. */
+  connectorMcuCount?: pulumi.Input<number>;
+  /** MSK Connect workers. Default 1. */
+  connectorWorkerCount?: pulumi.Input<number>;
+  /** The stage waits for this (the account's API Gateway CloudWatch role). Default: none. */
+  apiGatewayAccount?: pulumi.Resource;
+  /** Tags for every resource. Default: none. */
+  tags?: Record<string, string>;
+}
+
+/** Checks the args that decide what exists; pure, so each message is tested exactly. */
+export function validateKafkaIngestArgs(args: KafkaIngestArgs): void {
+  if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.topicPrefix)) {
+    throw new Error(`topicPrefix must be 2-31 characters of a-z, 0-9 and '-', got '${args.topicPrefix}'`);
+  }
+  if (args.subnetIds.length < 2)
+    throw new Error("subnetIds must name subnets in at least two availability zones");
+  const brokers = args.subnetIds.length * (args.brokersPerAz ?? 1);
+  const replication = args.topicReplicationFactor ?? Math.min(3, brokers);
+  if (!Number.isInteger(replication) || replication < 1 || replication > brokers) {
+    throw new Error(
+      `topicReplicationFactor must be from 1 to the broker count (${brokers}), got ${replication}`,
+    );
+  }
+  const partitions = args.topicPartitions ?? 3;
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1000) {
+    throw new Error(`topicPartitions must be an integer from 1 to 1000, got ${partitions}`);
+  }
+  parsePluginLocation(args.sinkPluginLocation);
+}
+
+/** Names of the stack's topics and the record kind each carries. */
+export function topicNames(prefix: string): Record<string, EventKind> {
+  return Object.fromEntries(EVENT_KINDS.map((kind) => [`${prefix}.${kind}`, kind]));
+}
+
+/** The ingest function's code: handler.ts and its dependencies in one file. */
+export function bundleIngestFunction(): string {
+  const result = buildSync({
+    entryPoints: [path.join(__dirname, "handler.ts")],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
+}
+
+export class KafkaIngest extends pulumi.ComponentResource {
+  public readonly clusterArn: pulumi.Output<string>;
+  /** SASL/IAM bootstrap brokers (port 9098). */
+  public readonly bootstrapBrokers: pulumi.Output<string>;
+  public readonly topics: pulumi.Output<string[]>;
+  /** Base URL; clients POST to `<url>/topics/<topic>`. */
+  public readonly apiUrl: pulumi.Output<string>;
+  /** The API key clients send as x-api-key (a secret). */
+  public readonly apiKey: pulumi.Output<string>;
+  public readonly functionName: pulumi.Output<string>;
+  public readonly connectorArn: pulumi.Output<string>;
+
+  constructor(name: string, args: KafkaIngestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:ingest:KafkaIngest", name, {}, opts);
+    validateKafkaIngestArgs(args);
+    const tags = args.tags ?? {};
+    const parent = { parent: this };
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+    const brokerCount = args.subnetIds.length * (args.brokersPerAz ?? 1);
+    const replication = args.topicReplicationFactor ?? Math.min(3, brokerCount);
+    const partitions = args.topicPartitions ?? 3;
+    const topics = topicNames(args.topicPrefix);
+    const topicList = Object.keys(topics);
+    const logRetention = args.logRetentionDays ?? 30;
+
+    // Network: brokers accept 9098 only from the function and the connector.
+    const brokerSg = new aws.ec2.SecurityGroup(
+      `${name}-brokers`,
+      { vpcId: args.vpcId, description: "MSK brokers: IAM/TLS clients of the ingest only", tags },
+      parent,
+    );
+    const functionSg = new aws.ec2.SecurityGroup(
+      `${name}-ingest-fn`,
+      { vpcId: args.vpcId, description: "REST ingest function: to the brokers only", tags },
+      parent,
+    );
+    const connectorSg = new aws.ec2.SecurityGroup(
+      `${name}-connector`,
+      { vpcId: args.vpcId, description: "S3 sink connector: to the brokers and S3 only", tags },
+      parent,
+    );
+    for (const [client, sg] of [
+      ["ingest-fn", functionSg],
+      ["connector", connectorSg],
+    ] as const) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-brokers-from-${client}`,
+        {
+          securityGroupId: brokerSg.id,
+          referencedSecurityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: MSK_IAM_PORT,
+          toPort: MSK_IAM_PORT,
+          description: `Kafka (IAM/TLS) from the ${client}`,
+        },
+        parent,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-${client}-to-brokers`,
+        {
+          securityGroupId: sg.id,
+          referencedSecurityGroupId: brokerSg.id,
+          ipProtocol: "tcp",
+          fromPort: MSK_IAM_PORT,
+          toPort: MSK_IAM_PORT,
+          description: "Kafka (IAM/TLS) to the brokers",
+        },
+        parent,
+      );
+    }
+    const s3PrefixList = aws.ec2.getManagedPrefixListOutput(
+      { name: pulumi.interpolate`com.amazonaws.${region.region}.s3` },
+      parent,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-connector-to-s3`,
+      {
+        securityGroupId: connectorSg.id,
+        prefixListId: s3PrefixList.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        description: "HTTPS to S3 through the gateway endpoint",
+      },
+      parent,
+    );
+
+    // The cluster.
+    const brokerLogs = new aws.cloudwatch.LogGroup(
+      `${name}-broker-logs`,
+      { name: `/aws/msk/${name}`, retentionInDays: logRetention, tags },
+      parent,
+    );
+    const mskConfig = new aws.msk.Configuration(
+      `${name}-config`,
+      {
+        kafkaVersions: [args.kafkaVersion ?? "4.1.x.kraft"],
+        serverProperties: [
+          "auto.create.topics.enable=false",
+          `default.replication.factor=${replication}`,
+          `min.insync.replicas=${Math.max(1, replication - 1)}`,
+          "unclean.leader.election.enable=false",
+          "",
+        ].join("\n"),
+      },
+      parent,
+    );
+    const cluster = new aws.msk.Cluster(
+      `${name}-cluster`,
+      {
+        kafkaVersion: args.kafkaVersion ?? "4.1.x.kraft",
+        numberOfBrokerNodes: brokerCount,
+        brokerNodeGroupInfo: {
+          instanceType: args.brokerInstanceType ?? "kafka.t3.small",
+          clientSubnets: args.subnetIds,
+          securityGroups: [brokerSg.id],
+          storageInfo: { ebsStorageInfo: { volumeSize: args.brokerVolumeGiB ?? 20 } },
+          connectivityInfo: { publicAccess: { type: "DISABLED" } },
+        },
+        clientAuthentication: { sasl: { iam: true, scram: false }, unauthenticated: false },
+        encryptionInfo: {
+          encryptionAtRestKmsKeyArn: args.kmsKeyArn,
+          encryptionInTransit: { clientBroker: "TLS", inCluster: true },
+        },
+        configurationInfo: { arn: mskConfig.arn, revision: mskConfig.latestRevision },
+        loggingInfo: { brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: brokerLogs.name } } },
+        enhancedMonitoring: "PER_TOPIC_PER_BROKER",
+        tags,
+      },
+      parent,
+    );
+    const topicResources = topicList.map(
+      (topic) =>
+        new aws.msk.Topic(
+          `${name}-${topics[topic]}`,
+          {
+            clusterArn: cluster.arn,
+            name: topic,
+            partitionCount: partitions,
+            replicationFactor: replication,
+            configs: JSON.stringify({
+              "retention.ms": String((args.topicRetentionHours ?? 168) * 3600 * 1000),
+              "min.insync.replicas": String(Math.max(1, replication - 1)),
+              "cleanup.policy": "delete",
+            }),
+          },
+          parent,
+        ),
+    );
+
+    // The REST ingest function.
+    const functionName = `${name}-rest-ingest`;
+    const functionLogs = new aws.cloudwatch.LogGroup(
+      `${name}-ingest-fn`,
+      { name: `/aws/lambda/${functionName}`, retentionInDays: logRetention, tags },
+      parent,
+    );
+    const functionRole = new aws.iam.Role(
+      `${name}-ingest-fn`,
+      {
+        assumeRolePolicy: identity.accountId.apply((id) => policyJson(lambdaTrustPolicy(id))),
+        tags,
+      },
+      parent,
+    );
+    const functionPolicy = new aws.iam.RolePolicy(
+      `${name}-ingest-fn`,
+      {
+        role: functionRole.id,
+        policy: pulumi
+          .all([cluster.arn, functionLogs.arn, region.region, identity.accountId])
+          .apply(([clusterArn, logGroupArn, r, accountId]) =>
+            policyJson(
+              ingestFunctionPolicy({ clusterArn, topicNames: topicList, logGroupArn, region: r, accountId }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const fn = new aws.lambda.Function(
+      `${name}-rest-ingest`,
+      {
+        name: functionName,
+        description: "Confluent REST Proxy v2 produce API onto MSK (pinterest-pipeline)",
+        runtime: "nodejs20.x",
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: new pulumi.asset.AssetArchive({
+          "index.js": new pulumi.asset.StringAsset(bundleIngestFunction()),
+        }),
+        role: functionRole.arn,
+        memorySize: args.functionMemoryMb ?? 512,
+        // API Gateway gives up after 29 s; the function answers (503, retriable) before that.
+        timeout: 25,
+        vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [functionSg.id] },
+        loggingConfig: { logFormat: "JSON", logGroup: functionLogs.name },
+        environment: {
+          variables: {
+            INGEST_TOPICS: JSON.stringify(topics),
+            BOOTSTRAP_BROKERS: cluster.bootstrapBrokersSaslIam,
+            MAX_BODY_BYTES: String(args.maxBodyBytes ?? 5 * 1024 * 1024),
+            KAFKA_SECURITY: "iam",
+            NODE_OPTIONS: "--enable-source-maps",
+          },
+        },
+        tags,
+      },
+      { parent: this, dependsOn: [functionPolicy, ...topicResources] },
+    );
+
+    // The API: POST /topics/{topic}, API key required, throttled, access-logged.
+    const api = new aws.apigateway.RestApi(
+      `${name}-api`,
+      {
+        description: "Kafka REST ingest (Confluent REST Proxy v2 produce API)",
+        endpointConfiguration: { types: "REGIONAL" },
+        apiKeySource: "HEADER",
+        tags,
+      },
+      parent,
+    );
+    const topicsResource = new aws.apigateway.Resource(
+      `${name}-topics`,
+      { restApi: api.id, parentId: api.rootResourceId, pathPart: "topics" },
+      parent,
+    );
+    const topicResource = new aws.apigateway.Resource(
+      `${name}-topic`,
+      { restApi: api.id, parentId: topicsResource.id, pathPart: "{topic}" },
+      parent,
+    );
+    const method = new aws.apigateway.Method(
+      `${name}-produce`,
+      {
+        restApi: api.id,
+        resourceId: topicResource.id,
+        httpMethod: "POST",
+        authorization: "NONE",
+        apiKeyRequired: true,
+        requestParameters: { "method.request.path.topic": true },
+      },
+      parent,
+    );
+    const integration = new aws.apigateway.Integration(
+      `${name}-produce`,
+      {
+        restApi: api.id,
+        resourceId: topicResource.id,
+        httpMethod: method.httpMethod,
+        type: "AWS_PROXY",
+        integrationHttpMethod: "POST",
+        uri: fn.invokeArn,
+        timeoutMilliseconds: 29000,
+      },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-api-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: fn.name,
+        principal: "apigateway.amazonaws.com",
+        sourceArn: pulumi.interpolate`${api.executionArn}/*/POST/topics/*`,
+      },
+      parent,
+    );
+    const deployment = new aws.apigateway.Deployment(
+      `${name}-api`,
+      {
+        restApi: api.id,
+        description: "REST ingest",
+        // Redeploy when the API's shape changes.
+        triggers: {
+          shape: pulumi.all([method.id, integration.id, integration.uri]).apply((parts) => parts.join("|")),
+        },
+      },
+      { parent: this, dependsOn: [method, integration] },
+    );
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-api-access`,
+      { name: `/aws/apigateway/${name}-kafka-access`, retentionInDays: logRetention, tags },
+      parent,
+    );
+    const stage = new aws.apigateway.Stage(
+      `${name}-api`,
+      {
+        restApi: api.id,
+        deployment: deployment.id,
+        stageName: "v1",
+        accessLogSettings: { destinationArn: accessLogs.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
+        tags,
+      },
+      { parent: this, dependsOn: args.apiGatewayAccount ? [args.apiGatewayAccount] : [] },
+    );
+    new aws.apigateway.MethodSettings(
+      `${name}-api`,
+      {
+        restApi: api.id,
+        stageName: stage.stageName,
+        methodPath: "*/*",
+        settings: {
+          metricsEnabled: true,
+          loggingLevel: "ERROR",
+          dataTraceEnabled: false,
+          throttlingRateLimit: args.throttleRateLimit ?? 100,
+          throttlingBurstLimit: args.throttleBurstLimit ?? 200,
+        },
+      },
+      parent,
+    );
+    const plan = new aws.apigateway.UsagePlan(
+      `${name}-api`,
+      {
+        description: "Clients of the Kafka REST ingest",
+        apiStages: [{ apiId: api.id, stage: stage.stageName }],
+        throttleSettings: {
+          rateLimit: args.throttleRateLimit ?? 100,
+          burstLimit: args.throttleBurstLimit ?? 200,
+        },
+        ...(args.quotaPerDay !== undefined
+          ? { quotaSettings: { limit: args.quotaPerDay, period: "DAY" } }
+          : {}),
+        tags,
+      },
+      parent,
+    );
+    const key = new aws.apigateway.ApiKey(
+      `${name}-client`,
+      { description: "Emulator and producers", tags },
+      parent,
+    );
+    new aws.apigateway.UsagePlanKey(
+      `${name}-client`,
+      { keyId: key.id, keyType: "API_KEY", usagePlanId: plan.id },
+      parent,
+    );
+
+    // The S3 sink connector.
+    const plugin = parsePluginLocation(args.sinkPluginLocation);
+    const pluginObject =
+      plugin.kind === "url"
+        ? new aws.s3.BucketObjectv2(
+            `${name}-sink-plugin`,
+            {
+              bucket: args.lakeBucketName,
+              key: `connect-plugins/${plugin.fileName}`,
+              source: new pulumi.asset.RemoteAsset(plugin.url),
+              serverSideEncryption: "aws:kms",
+              kmsKeyId: args.kmsKeyArn,
+              tags,
+            },
+            parent,
+          )
+        : undefined;
+    const pluginFile = plugin.kind === "url" ? plugin.fileName : plugin.key;
+    const customPlugin = new aws.mskconnect.CustomPlugin(
+      `${name}-s3-sink`,
+      {
+        contentType: pluginFile.endsWith(".jar") ? "JAR" : "ZIP",
+        location: {
+          s3:
+            plugin.kind === "url"
+              ? { bucketArn: args.lakeBucketArn, fileKey: pluginObject!.key }
+              : { bucketArn: `arn:aws:s3:::${plugin.bucket}`, fileKey: plugin.key },
+        },
+        description: "Confluent S3 sink connector",
+      },
+      parent,
+    );
+    const workerConfig = new aws.mskconnect.WorkerConfiguration(
+      `${name}-s3-sink`,
+      { propertiesFileContent: SINK_WORKER_PROPERTIES, description: "S3 sink workers" },
+      parent,
+    );
+    const connectorName = `${name}-s3-sink`;
+    const connectorLogs = new aws.cloudwatch.LogGroup(
+      `${name}-connector`,
+      { name: `/aws/mskconnect/${connectorName}`, retentionInDays: logRetention, tags },
+      parent,
+    );
+    const connectorRole = new aws.iam.Role(
+      `${name}-connector`,
+      {
+        assumeRolePolicy: pulumi
+          .all([identity.accountId, region.region])
+          .apply(([id, r]) => policyJson(connectorTrustPolicy(id, r, connectorName))),
+        tags,
+      },
+      parent,
+    );
+    const connectorRolePolicy = new aws.iam.RolePolicy(
+      `${name}-connector`,
+      {
+        role: connectorRole.id,
+        policy: pulumi
+          .all([cluster.arn, args.lakeBucketArn, args.kmsKeyArn])
+          .apply(([clusterArn, bucketArn, kmsKeyArn]) =>
+            policyJson(
+              connectorPolicy({ clusterArn, topicNames: topicList, connectorName, bucketArn, kmsKeyArn }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const connector = new aws.mskconnect.Connector(
+      `${name}-s3-sink`,
+      {
+        name: connectorName,
+        description: "Kafka topics to the lake's topics/ prefix",
+        kafkaconnectVersion: "3.7.x",
+        capacity: {
+          provisionedCapacity: {
+            mcuCount: args.connectorMcuCount ?? 1,
+            workerCount: args.connectorWorkerCount ?? 1,
+          },
+        },
+        connectorConfiguration: pulumi
+          .all([args.lakeBucketName, region.region, args.kmsKeyArn])
+          .apply(([bucketName, r, kmsKeyArn]) =>
+            s3SinkConnectorConfig({
+              topics: topicList,
+              bucketName,
+              region: r,
+              kmsKeyArn,
+              flushSize: args.sinkFlushSize ?? 10000,
+              rotateIntervalMs: args.sinkRotateIntervalMs ?? 600000,
+              maxTasks: partitions * topicList.length,
+            }),
+          ),
+        kafkaCluster: {
+          apacheKafkaCluster: {
+            bootstrapServers: cluster.bootstrapBrokersSaslIam,
+            vpc: { securityGroups: [connectorSg.id], subnets: args.subnetIds },
+          },
+        },
+        kafkaClusterClientAuthentication: { authenticationType: "IAM" },
+        kafkaClusterEncryptionInTransit: { encryptionType: "TLS" },
+        plugins: [{ customPlugin: { arn: customPlugin.arn, revision: customPlugin.latestRevision } }],
+        workerConfiguration: { arn: workerConfig.arn, revision: workerConfig.latestRevision },
+        logDelivery: {
+          workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: connectorLogs.name } },
+        },
+        serviceExecutionRoleArn: connectorRole.arn,
+        tags,
+      },
+      { parent: this, dependsOn: [connectorRolePolicy, ...topicResources] },
+    );
+
+    this.clusterArn = cluster.arn;
+    this.bootstrapBrokers = cluster.bootstrapBrokersSaslIam;
+    this.topics = pulumi.output(topicList);
+    this.apiUrl = stage.invokeUrl;
+    this.apiKey = pulumi.secret(key.value);
+    this.functionName = fn.name;
+    this.connectorArn = connector.arn;
+    this.registerOutputs({
+      clusterArn: this.clusterArn,
+      bootstrapBrokers: this.bootstrapBrokers,
+      topics: this.topics,
+      apiUrl: this.apiUrl,
+      apiKey: this.apiKey,
+      functionName: this.functionName,
+      connectorArn: this.connectorArn,
+    });
+  }
+}
+
+/** Fields of each API access-log line (API Gateway $context variables). */
+export const ACCESS_LOG_FORMAT = {
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  apiKeyId: "$context.identity.apiKeyId",
+  method: "$context.httpMethod",
+  path: "$context.path",
+  status: "$context.status",
+  error: "$context.error.message",
+  integrationStatus: "$context.integration.status",
+  latencyMs: "$context.responseLatency",
+  bytes: "$context.responseLength",
+  time: "$context.requestTime",
+};
+
+export function lambdaTrustPolicy(accountId: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "lambda.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/** MSK Connect may assume the role only for this stack's connector (AWS's confused-deputy conditions). */
+export function connectorTrustPolicy(
+  accountId: string,
+  region: string,
+  connectorName: string,
+): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "kafkaconnect.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": accountId },
+          ArnLike: {
+            "aws:SourceArn": `arn:aws:kafkaconnect:${region}:${accountId}:connector/${connectorName}/*`,
+          },
+        },
+      },
+    ],
+  };
+}
