@@ -44,6 +44,26 @@ export interface StackConfig {
     shardCount?: number;
     retentionHours: number;
   };
+  kafka: {
+    mskKafkaVersion: string;
+    brokerInstanceType: string;
+    brokersPerAz: number;
+    brokerVolumeGiB: number;
+    topicPartitions: number;
+    topicRetentionHours: number;
+    sinkPluginLocation: string;
+    sinkFlushSize: number;
+    sinkRotateIntervalMs: number;
+    connectorMcuCount: number;
+    connectorWorkerCount: number;
+  };
+  ingest: {
+    throttleRateLimit: number;
+    throttleBurstLimit: number;
+    quotaPerDay?: number;
+    functionMemoryMb: number;
+  };
+  manageApiGatewayAccount: boolean;
   logRetentionDays: number;
   databricksRuntime: string;
   airflowVersion: string;
@@ -117,6 +137,37 @@ export const CONFIG_KEYS = {
   kinesisMode: { schema: z.enum(KINESIS_MODES), expected: `must be one of ${KINESIS_MODES.join("|")}` },
   kinesisShardCount: { schema: intText(1, 500), expected: "must be an integer from 1 to 500" },
   kinesisRetentionHours: { schema: intText(24, 8760), expected: "must be an integer from 24 to 8760" },
+  mskKafkaVersion: {
+    schema: z.string().regex(/^[4-9]\.\d+\.x\.kraft$/),
+    expected: "must be an MSK KRaft version like 4.1.x.kraft",
+  },
+  mskBrokerInstanceType: {
+    schema: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/),
+    expected: "must be an MSK broker type like kafka.t3.small or kafka.m7g.large",
+  },
+  mskBrokersPerAz: { schema: intText(1, 4), expected: "must be an integer from 1 to 4" },
+  mskBrokerVolumeGiB: { schema: intText(1, 16384), expected: "must be an integer from 1 to 16384" },
+  kafkaTopicPartitions: { schema: intText(1, 1000), expected: "must be an integer from 1 to 1000" },
+  kafkaTopicRetentionHours: { schema: intText(1, 8760), expected: "must be an integer from 1 to 8760" },
+  sinkPluginLocation: {
+    schema: z.string().regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+|https:\/\/[^\s]+)\.(zip|jar)$/),
+    expected: "must be s3://<bucket>/<key>.zip or an https:// URL of the connector's .zip",
+  },
+  sinkFlushSize: { schema: intText(1, 1000000), expected: "must be an integer from 1 to 1000000" },
+  sinkRotateIntervalMs: {
+    schema: intText(60000, 86400000),
+    expected: "must be an integer from 60000 to 86400000",
+  },
+  connectorMcuCount: {
+    schema: intText(1, 8).refine((n) => [1, 2, 4, 8].includes(n)),
+    expected: "must be one of 1, 2, 4, 8",
+  },
+  connectorWorkerCount: { schema: intText(1, 10), expected: "must be an integer from 1 to 10" },
+  ingestThrottleRateLimit: { schema: intText(1, 10000), expected: "must be an integer from 1 to 10000" },
+  ingestThrottleBurstLimit: { schema: intText(1, 5000), expected: "must be an integer from 1 to 5000" },
+  ingestQuotaPerDay: { schema: intText(1, 1000000000), expected: "must be an integer from 1 to 1000000000" },
+  ingestFunctionMemoryMb: { schema: intText(128, 10240), expected: "must be an integer from 128 to 10240" },
+  manageApiGatewayAccount: { schema: boolText, expected: "must be true or false" },
   databricksRuntime: {
     schema: z.enum(DATABRICKS_RUNTIMES as [string, ...string[]]),
     expected: `must be one of ${DATABRICKS_RUNTIMES.join("|")}`,
@@ -188,6 +239,14 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
   const databricksRuntime = read("databricksRuntime") ?? DATABRICKS_RUNTIMES[0];
   const airflowVersion = read("airflowVersion") ?? AIRFLOW_VERSIONS[0];
   const alertEmail = read("alertEmail");
+  const sinkPluginLocation = read("sinkPluginLocation");
+  if (raw.sinkPluginLocation === undefined) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:sinkPluginLocation is required: where Confluent's S3 sink connector zip is (s3://<bucket>/<key>.zip or an https:// URL)`,
+    );
+  }
+  const throttleRateLimit = read("ingestThrottleRateLimit") ?? 100;
+  const throttleBurstLimit = read("ingestThrottleBurstLimit") ?? 200;
   const tags = read("tags") ?? {};
 
   // Rules between keys, checked only when each key on its own was fine.
@@ -210,6 +269,31 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
       `${CONFIG_NAMESPACE}:rawDataInfrequentAccessDays must be less than rawDataRetentionDays (${rawDataRetentionDays}), got '${rawDataInfrequentAccessDays}'`,
     );
   }
+  const kafka: StackConfig["kafka"] = {
+    mskKafkaVersion: read("mskKafkaVersion") ?? "4.1.x.kraft",
+    brokerInstanceType: read("mskBrokerInstanceType") ?? "kafka.t3.small",
+    brokersPerAz: read("mskBrokersPerAz") ?? 1,
+    brokerVolumeGiB: read("mskBrokerVolumeGiB") ?? 20,
+    topicPartitions: read("kafkaTopicPartitions") ?? 3,
+    topicRetentionHours: read("kafkaTopicRetentionHours") ?? 168,
+    sinkPluginLocation: sinkPluginLocation!,
+    sinkFlushSize: read("sinkFlushSize") ?? 10000,
+    sinkRotateIntervalMs: read("sinkRotateIntervalMs") ?? 600000,
+    connectorMcuCount: read("connectorMcuCount") ?? 1,
+    connectorWorkerCount: read("connectorWorkerCount") ?? 1,
+  };
+  const ingest: StackConfig["ingest"] = {
+    throttleRateLimit,
+    throttleBurstLimit,
+    quotaPerDay: read("ingestQuotaPerDay"),
+    functionMemoryMb: read("ingestFunctionMemoryMb") ?? 512,
+  };
+  const manageApiGatewayAccount = read("manageApiGatewayAccount") ?? true;
+  if (throttleBurstLimit < throttleRateLimit) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:ingestThrottleBurstLimit must be at least ingestThrottleRateLimit (${throttleRateLimit}), got '${throttleBurstLimit}'`,
+    );
+  }
   if (problems.length > 0) throw new StackConfigError(problems);
 
   return {
@@ -217,6 +301,9 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     network: { existingVpcId, existingPrivateSubnetIds, vpcCidr, availabilityZoneCount, natGatewayMode },
     lake: { rawDataRetentionDays, rawDataInfrequentAccessDays, forceDestroy },
     kinesis: { mode, shardCount, retentionHours },
+    kafka,
+    ingest,
+    manageApiGatewayAccount,
     logRetentionDays,
     databricksRuntime,
     airflowVersion,

@@ -4,7 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
+import { ApiGatewayAccount } from "./components/apiGatewayAccount";
 import { standardTags } from "./components/defaults";
+import { KafkaIngest } from "./components/kafkaIngest";
 import { Lake } from "./components/lake";
 import { Network } from "./components/network";
 
@@ -33,9 +35,51 @@ const lake = new Lake(config.namePrefix, {
   tags,
 });
 
+// API Gateway logs through one CloudWatch role per account and region; stages wait for it.
+const apiGatewayAccount = config.manageApiGatewayAccount
+  ? new ApiGatewayAccount(config.namePrefix, {
+      accessLogGroupPrefix: `/aws/apigateway/${config.namePrefix}`,
+      tags,
+    })
+  : undefined;
+
+const kafkaIngest = new KafkaIngest(config.namePrefix, {
+  topicPrefix: config.namePrefix,
+  vpcId: network.vpcId,
+  subnetIds: network.privateSubnets,
+  lakeBucketName: lake.bucketName,
+  lakeBucketArn: lake.bucketArn,
+  kmsKeyArn: lake.kmsKeyArn,
+  kafkaVersion: config.kafka.mskKafkaVersion,
+  brokerInstanceType: config.kafka.brokerInstanceType,
+  brokersPerAz: config.kafka.brokersPerAz,
+  brokerVolumeGiB: config.kafka.brokerVolumeGiB,
+  topicPartitions: config.kafka.topicPartitions,
+  topicRetentionHours: config.kafka.topicRetentionHours,
+  logRetentionDays: config.logRetentionDays,
+  throttleRateLimit: config.ingest.throttleRateLimit,
+  throttleBurstLimit: config.ingest.throttleBurstLimit,
+  quotaPerDay: config.ingest.quotaPerDay,
+  functionMemoryMb: config.ingest.functionMemoryMb,
+  sinkPluginLocation: config.kafka.sinkPluginLocation,
+  sinkFlushSize: config.kafka.sinkFlushSize,
+  sinkRotateIntervalMs: config.kafka.sinkRotateIntervalMs,
+  connectorMcuCount: config.kafka.connectorMcuCount,
+  connectorWorkerCount: config.kafka.connectorWorkerCount,
+  apiGatewayAccount,
+  tags,
+});
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const lakeBucketName = lake.bucketName;
 export const lakeBucketArn = lake.bucketArn;
 export const lakeKmsKeyArn = lake.kmsKeyArn;
 export const accessLogBucketName = lake.accessLogBucketName;
+export const kafkaClusterArn = kafkaIngest.clusterArn;
+export const kafkaTopics = kafkaIngest.topics;
+/** Base URL of the Kafka REST ingest: POST <url>/topics/<topic>. */
+export const kafkaRestUrl = kafkaIngest.apiUrl;
+/** The API key for both REST APIs (x-api-key); a secret: `pulumi stack output --show-secrets`. */
+export const apiKey = kafkaIngest.apiKey;
+export const s3SinkConnectorArn = kafkaIngest.connectorArn;

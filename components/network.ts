@@ -79,6 +79,8 @@ function intToIpv4(n: number): string {
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The same subnets one Output each: their number is known while the program runs (broker counts need it). */
+  public readonly privateSubnets: pulumi.Output<string>[];
   /** Route tables of the private subnets (empty when adopting: the adopted VPC owns its routing). */
   public readonly privateRouteTableIds: pulumi.Output<string[]>;
   /** CIDR block of the VPC, for security-group rules. */
@@ -94,6 +96,7 @@ export class Network extends pulumi.ComponentResource {
       this.vpcId = vpc.id;
       this.vpcCidrBlock = vpc.cidrBlock;
       this.privateSubnetIds = pulumi.output(args.existingPrivateSubnetIds!);
+      this.privateSubnets = args.existingPrivateSubnetIds!.map((id) => pulumi.output(id));
       this.privateRouteTableIds = pulumi.output([]);
       this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
       return;
@@ -254,6 +257,7 @@ export class Network extends pulumi.ComponentResource {
     this.vpcId = vpc.id;
     this.vpcCidrBlock = vpc.cidrBlock;
     this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
+    this.privateSubnets = privateSubnets.map((s) => s.id);
     this.privateRouteTableIds = pulumi.all(privateRouteTables.map((rt) => rt.id));
     this.registerOutputs({
       vpcId: this.vpcId,

@@ -5,10 +5,12 @@ import { readStackFile } from "../synth/synth";
 
 const ROOT = path.resolve(__dirname, "..");
 
-/** The problems parseStackConfig reports for `raw`, or [] when it accepts it. */
+const PLUGIN = "s3://artifacts-bucket/plugins/s3-sink.zip";
+
+/** The problems parseStackConfig reports for `raw` (plus the one required key), or [] when it accepts it. */
 function problemsOf(raw: RawConfig, stack = "dev"): string[] {
   try {
-    parseStackConfig(raw, stack);
+    parseStackConfig({ sinkPluginLocation: PLUGIN, ...raw }, stack);
     return [];
   } catch (err) {
     assert.ok(err instanceof StackConfigError, String(err));
@@ -26,8 +28,8 @@ function stackValues(stack: string): RawConfig {
 }
 
 describe("stack configuration", () => {
-  it("applies documented defaults to an empty config", () => {
-    assert.deepEqual(parseStackConfig({}, "dev"), {
+  it("applies documented defaults to a config holding only the required key", () => {
+    assert.deepEqual(parseStackConfig({ sinkPluginLocation: PLUGIN }, "dev"), {
       namePrefix: "pinpipe-dev",
       network: {
         existingVpcId: undefined,
@@ -38,6 +40,26 @@ describe("stack configuration", () => {
       },
       lake: { rawDataRetentionDays: 30, rawDataInfrequentAccessDays: undefined, forceDestroy: false },
       kinesis: { mode: "on-demand", shardCount: undefined, retentionHours: 24 },
+      kafka: {
+        mskKafkaVersion: "4.1.x.kraft",
+        brokerInstanceType: "kafka.t3.small",
+        brokersPerAz: 1,
+        brokerVolumeGiB: 20,
+        topicPartitions: 3,
+        topicRetentionHours: 168,
+        sinkPluginLocation: PLUGIN,
+        sinkFlushSize: 10000,
+        sinkRotateIntervalMs: 600000,
+        connectorMcuCount: 1,
+        connectorWorkerCount: 1,
+      },
+      ingest: {
+        throttleRateLimit: 100,
+        throttleBurstLimit: 200,
+        quotaPerDay: undefined,
+        functionMemoryMb: 512,
+      },
+      manageApiGatewayAccount: true,
       logRetentionDays: 30,
       databricksRuntime: "17.3.x-scala2.13",
       airflowVersion: "2.10.3",
@@ -161,12 +183,32 @@ describe("stack configuration", () => {
       {
         vpcId: "vpc-0123456789abcdef0",
         privateSubnetIds: '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]',
+        sinkPluginLocation: PLUGIN,
       },
       "dev",
     );
     assert.deepEqual(adopted.network.existingPrivateSubnetIds, [
       "subnet-0123456789abcdef0",
       "subnet-0fedcba9876543210",
+    ]);
+  });
+
+  it("requires the connector's location and a burst no lower than the rate", () => {
+    assert.deepEqual(
+      (() => {
+        try {
+          parseStackConfig({}, "dev");
+          return [];
+        } catch (err) {
+          return (err as StackConfigError).problems;
+        }
+      })(),
+      [
+        "pinterest-pipeline:sinkPluginLocation is required: where Confluent's S3 sink connector zip is (s3://<bucket>/<key>.zip or an https:// URL)",
+      ],
+    );
+    assert.deepEqual(problemsOf({ ingestThrottleRateLimit: "300" }), [
+      "pinterest-pipeline:ingestThrottleBurstLimit must be at least ingestThrottleRateLimit (300), got '200'",
     ]);
   });
 
@@ -186,15 +228,21 @@ describe("stack configuration", () => {
     assert.deepEqual(problemsOf({}, "Team_Stack"), [
       "pinterest-pipeline:namePrefix is required because the default 'pinpipe-Team_Stack' (from the stack name) must be 3-20 characters of a-z, 0-9 and '-', starting with a letter",
     ]);
-    assert.equal(parseStackConfig({ namePrefix: "team" }, "Team_Stack").namePrefix, "team");
+    assert.equal(
+      parseStackConfig({ namePrefix: "team", sinkPluginLocation: PLUGIN }, "Team_Stack").namePrefix,
+      "team",
+    );
   });
 
   it("reports every problem at once, one per line", () => {
     const problems = problemsOf({ kinesisMode: "x", natGatewayMode: "y", alertEmail: "z" });
     assert.equal(problems.length, 3);
-    assert.throws(() => parseStackConfig({ kinesisMode: "x", natGatewayMode: "y" }, "dev"), {
-      message:
-        "invalid stack configuration:\n  pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'y'\n  pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'",
-    });
+    assert.throws(
+      () => parseStackConfig({ kinesisMode: "x", natGatewayMode: "y", sinkPluginLocation: PLUGIN }, "dev"),
+      {
+        message:
+          "invalid stack configuration:\n  pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'y'\n  pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'",
+      },
+    );
   });
 });

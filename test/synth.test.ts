@@ -41,8 +41,8 @@ describe("offline synth", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const [stack, expected] of [
-    ["dev", { resources: 40, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
-    ["prod", { resources: 49, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+    ["dev", { resources: 83, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
+    ["prod", { resources: 92, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -61,7 +61,7 @@ describe("offline synth", () => {
       const components = new Set(
         graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn),
       );
-      assert.equal(components.size, 2);
+      assert.equal(components.size, 4);
       for (const r of graph.resources.filter((x) => !x.type.startsWith("pinterest-pipeline:"))) {
         assert.ok(
           r.parent !== null && components.has(r.parent),
@@ -70,12 +70,25 @@ describe("offline synth", () => {
       }
       assert.deepEqual(Object.keys(graph.outputs).sort(), [
         "accessLogBucketName",
+        "apiKey",
+        "kafkaClusterArn",
+        "kafkaRestUrl",
+        "kafkaTopics",
         "lakeBucketArn",
         "lakeBucketName",
         "lakeKmsKeyArn",
         "privateSubnetIds",
+        "s3SinkConnectorArn",
         "vpcId",
       ]);
+      assert.equal(graph.outputs.apiKey, "[secret]", "the API key never appears in the graph");
+      assert.deepEqual(graph.outputs.kafkaTopics, [
+        `pinpipe-${stack}.pin`,
+        `pinpipe-${stack}.geo`,
+        `pinpipe-${stack}.user`,
+      ]);
+      const cluster = ofType("aws:msk/cluster:Cluster")[0];
+      assert.equal(cluster.inputs.numberOfBrokerNodes, expected.subnets / 2);
       assert.match(
         String(graph.outputs.lakeBucketArn),
         new RegExp(`^arn:aws:s3:::pinpipe-${stack}-lake-[0-9a-f]{7}$`),
@@ -98,7 +111,10 @@ describe("offline synth", () => {
     const project = path.join(tmp, "bad-project");
     fs.mkdirSync(project);
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-    fs.writeFileSync(path.join(project, "Pulumi.bad.yaml"), "config:\n  pinterest-pipeline:kinesisMode: x\n");
+    fs.writeFileSync(
+      path.join(project, "Pulumi.bad.yaml"),
+      "config:\n  pinterest-pipeline:kinesisMode: x\n  pinterest-pipeline:sinkPluginLocation: s3://b-1/k.zip\n",
+    );
     fs.writeFileSync(
       path.join(project, "index.ts"),
       `export * from ${JSON.stringify(path.join(ROOT, "index"))};\n`,
