@@ -13,7 +13,8 @@ const topicsSchema = z.record(z.string().min(1), z.enum(EVENT_KINDS as [string, 
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("must be a port number 0-65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError("must be a port number 0-65535");
   return port;
 }
 
@@ -37,9 +38,19 @@ export function makeCommand(): Command {
 async function main(): Promise<void> {
   const opts = makeCommand()
     .parse(process.argv)
-    .opts<{ brokers: string; topics: Record<string, "pin" | "geo" | "user">; port: number; apiKey?: string }>();
+    .opts<{
+      brokers: string;
+      topics: Record<string, "pin" | "geo" | "user">;
+      port: number;
+      apiKey?: string;
+    }>();
   const gateway = kafkaGateway({ brokers: opts.brokers.split(","), clientId: "rest-ingest-local" });
-  const server = await startRestIngestServer({ topics: opts.topics, gateway, port: opts.port, apiKey: opts.apiKey });
+  const server = await startRestIngestServer({
+    topics: opts.topics,
+    gateway,
+    port: opts.port,
+    apiKey: opts.apiKey,
+  });
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
   const stop = () => {
     void server.close().then(() => gateway.disconnect().finally(() => process.exit(0)));
