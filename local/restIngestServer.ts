@@ -35,15 +35,16 @@ export function makeCommand(): Command {
     .option("--api-key <key>", "require this x-api-key");
 }
 
+interface ServeOptions {
+  brokers: string;
+  topics: Record<string, "pin" | "geo" | "user">;
+  port: number;
+  apiKey?: string;
+}
+
 async function main(): Promise<void> {
-  const opts = makeCommand()
-    .parse(process.argv)
-    .opts<{
-      brokers: string;
-      topics: Record<string, "pin" | "geo" | "user">;
-      port: number;
-      apiKey?: string;
-    }>();
+  const command = makeCommand().parse(process.argv);
+  const opts = command.opts<ServeOptions>();
   const gateway = kafkaGateway({ brokers: opts.brokers.split(","), clientId: "rest-ingest-local" });
   const server = await startRestIngestServer({
     topics: opts.topics,

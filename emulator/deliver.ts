@@ -1,0 +1,219 @@
+/**
+ * Delivery of one batch to one topic or stream, with retries: exponential backoff with full jitter on
+ * 429, 5xx and network errors (honouring Retry-After), and on partial failures a retry of exactly the
+ * records that failed (Confluent per-record error codes, PutRecords' FailedRecordCount). A record is
+ * reported failed only when its error cannot be retried or the retries run out.
+ */
+
+export interface DeliveryOptions {
+  apiKey?: string;
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per request. */
+  timeoutMs: number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface DeliveryOutcome {
+  acked: number;
+  failed: number;
+  /** HTTP requests made, retries included. */
+  requests: number;
+  lastError?: string;
+}
+
+/** What one attempt did with each pending record. */
+interface AttemptResult<T> {
+  acked: number;
+  retry: T[];
+  fail: T[];
+  error?: string;
+  retryAfterMs?: number;
+}
+
+const RETRIABLE_KINESIS_ERRORS = new Set([
+  "ProvisionedThroughputExceededException",
+  "InternalFailure",
+  "KMSThrottlingException",
+]);
+/** Confluent REST codes a client should retry: 5xx-class producer errors that may succeed next time. */
+const RETRIABLE_KAFKA_CODES = new Set([50003, 50301]);
+
+export const DEFAULT_DELIVERY: DeliveryOptions = {
+  maxRetries: 6,
+  baseDelayMs: 100,
+  maxDelayMs: 5000,
+  timeoutMs: 30000,
+};
+
+function backoffMs(attempt: number, options: DeliveryOptions, retryAfterMs?: number): number {
+  const random = options.random ?? Math.random;
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
+  return Math.max(retryAfterMs ?? 0, Math.floor(random() * ceiling));
+}
+
+function retryAfter(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) ? Math.min(seconds * 1000, 30000) : undefined;
+}
+
+async function withRetries<T>(
+  records: T[],
+  options: DeliveryOptions,
+  attempt: (pending: T[]) => Promise<AttemptResult<T>>,
+): Promise<DeliveryOutcome> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let pending = records;
+  const outcome: DeliveryOutcome = { acked: 0, failed: 0, requests: 0 };
+  for (let n = 0; pending.length > 0; n++) {
+    outcome.requests++;
+    const result = await attempt(pending);
+    outcome.acked += result.acked;
+    outcome.failed += result.fail.length;
+    if (result.error) outcome.lastError = result.error;
+    pending = result.retry;
+    if (pending.length === 0) break;
+    if (n >= options.maxRetries) {
+      outcome.failed += pending.length;
+      break;
+    }
+    await sleep(backoffMs(n, options, result.retryAfterMs));
+  }
+  return outcome;
+}
+
+async function send(
+  method: string,
+  url: string,
+  contentType: string,
+  body: unknown,
+  options: DeliveryOptions,
+): Promise<{ status: number; json: unknown; retryAfterMs?: number } | { networkError: string }> {
+  try {
+    const response = await fetch(url, {
+      method,
+      headers: { "content-type": contentType, ...(options.apiKey ? { "x-api-key": options.apiKey } : {}) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const text = await response.text();
+    let json: unknown = undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = { message: text.slice(0, 200) };
+    }
+    return { status: response.status, json, retryAfterMs: retryAfter(response.headers.get("retry-after")) };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return { networkError: `${(err as Error).name}${cause ? ` (${cause})` : ""}: ${(err as Error).message}` };
+  }
+}
+
+function describe(status: number, json: unknown): string {
+  const message = (json as { message?: unknown } | undefined)?.message;
+  return `HTTP ${status}${typeof message === "string" ? `: ${message}` : ""}`;
+}
+
+const isRetriableStatus = (status: number) => status === 429 || status >= 500;
+
+/** POST the values to `<url>/topics/<topic>` (Confluent REST Proxy v2). */
+export function deliverToKafka(
+  url: string,
+  topic: string,
+  values: object[],
+  options: DeliveryOptions,
+): Promise<DeliveryOutcome> {
+  return withRetries(values, options, async (pending) => {
+    const answer = await send(
+      "POST",
+      `${url}/topics/${encodeURIComponent(topic)}`,
+      "application/vnd.kafka.json.v2+json",
+      { records: pending.map((value) => ({ value })) },
+      options,
+    );
+    if ("networkError" in answer) return { acked: 0, retry: pending, fail: [], error: answer.networkError };
+    const { status, json } = answer;
+    if (status === 200) {
+      const offsets = (json as { offsets?: Array<{ error_code: number | null; error: string | null }> })
+        .offsets;
+      if (!Array.isArray(offsets) || offsets.length !== pending.length) {
+        return { acked: 0, retry: [], fail: pending, error: `HTTP 200 without one offset per record` };
+      }
+      const retry: object[] = [];
+      const fail: object[] = [];
+      let error: string | undefined;
+      offsets.forEach((o, i) => {
+        if (o.error_code === null) return;
+        error = `error_code ${o.error_code}: ${o.error ?? ""}`;
+        (RETRIABLE_KAFKA_CODES.has(o.error_code) ? retry : fail).push(pending[i]);
+      });
+      return { acked: pending.length - retry.length - fail.length, retry, fail, error };
+    }
+    if (isRetriableStatus(status))
+      return {
+        acked: 0,
+        retry: pending,
+        fail: [],
+        error: describe(status, json),
+        retryAfterMs: answer.retryAfterMs,
+      };
+    return { acked: 0, retry: [], fail: pending, error: describe(status, json) };
+  });
+}
+
+export interface KinesisRecord {
+  data: object;
+  partitionKey: string;
+}
+
+/** PUT the records to `<url>/streams/<stream>/records` (the original's Kinesis API, PutRecords). */
+export function deliverToKinesis(
+  url: string,
+  stream: string,
+  records: KinesisRecord[],
+  options: DeliveryOptions,
+): Promise<DeliveryOutcome> {
+  return withRetries(records, options, async (pending) => {
+    const answer = await send(
+      "PUT",
+      `${url}/streams/${encodeURIComponent(stream)}/records`,
+      "application/json",
+      { records: pending.map((r) => ({ data: r.data, "partition-key": r.partitionKey })) },
+      options,
+    );
+    if ("networkError" in answer) return { acked: 0, retry: pending, fail: [], error: answer.networkError };
+    const { status, json } = answer;
+    if (status === 200) {
+      const body = json as {
+        FailedRecordCount?: number;
+        Records?: Array<{ ErrorCode?: string; ErrorMessage?: string }>;
+      };
+      if (!Array.isArray(body.Records) || body.Records.length !== pending.length) {
+        return { acked: 0, retry: [], fail: pending, error: "HTTP 200 without one result per record" };
+      }
+      const retry: KinesisRecord[] = [];
+      const fail: KinesisRecord[] = [];
+      let error: string | undefined;
+      body.Records.forEach((r, i) => {
+        if (!r.ErrorCode) return;
+        error = `${r.ErrorCode}: ${r.ErrorMessage ?? ""}`;
+        (RETRIABLE_KINESIS_ERRORS.has(r.ErrorCode) ? retry : fail).push(pending[i]);
+      });
+      return { acked: pending.length - retry.length - fail.length, retry, fail, error };
+    }
+    if (isRetriableStatus(status))
+      return {
+        acked: 0,
+        retry: pending,
+        fail: [],
+        error: describe(status, json),
+        retryAfterMs: answer.retryAfterMs,
+      };
+    return { acked: 0, retry: [], fail: pending, error: describe(status, json) };
+  });
+}
