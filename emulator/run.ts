@@ -12,7 +12,7 @@ import { Post, PostSource } from "./source";
 export interface RunOptions {
   targets: Target[];
   endpoints: Endpoints;
-  source: Pick<PostSource, "random">;
+  source: Pick<PostSource, "randomMany">;
   /** Posts per second; undefined: as fast as delivery allows. */
   rate?: number;
   /** Stop after this many posts... */
@@ -60,6 +60,24 @@ export async function runEmulator(options: RunOptions): Promise<RunSummary> {
   for (const t of options.targets) summary.targets[t] = { posted: 0, acked: 0, failed: 0, requests: 0 };
 
   const buffers = new Map<string, { target: Target; kind: EventKind; posts: Post[] }>();
+  // Posts are read from the source in chunks (three queries per chunk) and handed out one by one.
+  const readAhead: Post[] = [];
+  const nextPost = async (): Promise<Post> => {
+    if (readAhead.length === 0) {
+      const left = options.count === undefined ? Infinity : options.count - summary.posts;
+      const wanted = Math.max(
+        1,
+        Math.min(
+          left,
+          options.batchSize,
+          options.rate !== undefined ? Math.ceil(options.rate / 4) : 500,
+          500,
+        ),
+      );
+      readAhead.push(...(await options.source.randomMany(wanted)));
+    }
+    return readAhead.shift()!;
+  };
   const inFlight = new Set<Promise<void>>();
   const waiters: Array<() => void> = [];
 
@@ -141,7 +159,7 @@ export async function runEmulator(options: RunOptions): Promise<RunSummary> {
           if (options.signal?.aborted) break;
         }
       }
-      const post = await options.source.random();
+      const post = await nextPost();
       summary.posts++;
       for (const target of options.targets) {
         for (const kind of KINDS) {

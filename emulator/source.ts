@@ -66,6 +66,47 @@ export class PostSource {
     return { pin: { ...pin } as PinEvent, geo: { ...geo } as GeoEvent, user: { ...user } as UserEvent };
   }
 
+  /**
+   * `n` uniformly random posts (sampling with replacement, as the original: a key may come twice), read
+   * with three primary-key IN queries instead of three queries per post.
+   */
+  async randomMany(n: number, random: () => number = Math.random): Promise<Post[]> {
+    const { min, max } = await this.keyRange();
+    const posts: Post[] = [];
+    for (let attempt = 0; posts.length < n && attempt < 100; attempt++) {
+      const keys = Array.from(
+        { length: n - posts.length },
+        () => min + Math.floor(random() * (max - min + 1)),
+      );
+      const unique = [...new Set(keys)];
+      const [pins] = await this.pool.query<mysql.RowDataPacket[]>(
+        "SELECT * FROM pinterest_data WHERE `index` IN (?)",
+        [unique],
+      );
+      const [geos] = await this.pool.query<mysql.RowDataPacket[]>(
+        "SELECT * FROM geolocation_data WHERE ind IN (?)",
+        [unique],
+      );
+      const [users] = await this.pool.query<mysql.RowDataPacket[]>(
+        "SELECT * FROM user_data WHERE ind IN (?)",
+        [unique],
+      );
+      const pin = new Map(pins.map((r) => [Number(r.index), r]));
+      const geo = new Map(geos.map((r) => [Number(r.ind), r]));
+      const user = new Map(users.map((r) => [Number(r.ind), r]));
+      for (const key of keys) {
+        const p = pin.get(key);
+        const g = geo.get(key);
+        const u = user.get(key);
+        // A key in a gap of the range is drawn again.
+        if (p && g && u)
+          posts.push({ pin: { ...p } as PinEvent, geo: { ...g } as GeoEvent, user: { ...u } as UserEvent });
+      }
+    }
+    if (posts.length < n) throw new Error("too few posts found for random keys: the source is too sparse");
+    return posts;
+  }
+
   /** A uniformly random post (sampling with replacement, as the original). */
   async random(random: () => number = Math.random): Promise<Post> {
     const { min, max } = await this.keyRange();
