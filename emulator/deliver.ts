@@ -121,6 +121,39 @@ function describe(status: number, json: unknown): string {
 
 const isRetriableStatus = (status: number) => status === 429 || status >= 500;
 
+type Answer = Awaited<ReturnType<typeof send>>;
+
+/** The attempt's result when the request as a whole did not succeed, or undefined on HTTP 200. */
+function unsuccessful<T>(pending: T[], answer: Answer): AttemptResult<T> | undefined {
+  if ("networkError" in answer) return { acked: 0, retry: pending, fail: [], error: answer.networkError };
+  if (answer.status === 200) return undefined;
+  const error = describe(answer.status, answer.json);
+  return isRetriableStatus(answer.status)
+    ? { acked: 0, retry: pending, fail: [], error, retryAfterMs: answer.retryAfterMs }
+    : { acked: 0, retry: [], fail: pending, error };
+}
+
+/** Sorts the records of a 200 answer by their per-record errors (null: acknowledged). */
+function byRecordErrors<T>(
+  pending: T[],
+  errors: Array<{ code: string | number; message: string } | null> | undefined,
+  retriable: (code: string | number) => boolean,
+): AttemptResult<T> {
+  if (!Array.isArray(errors) || errors.length !== pending.length) {
+    return { acked: 0, retry: [], fail: pending, error: "HTTP 200 without one result per record" };
+  }
+  const result: AttemptResult<T> = { acked: 0, retry: [], fail: [] };
+  errors.forEach((e, i) => {
+    if (e === null) {
+      result.acked++;
+      return;
+    }
+    result.error = `${e.code}: ${e.message}`;
+    (retriable(e.code) ? result.retry : result.fail).push(pending[i]);
+  });
+  return result;
+}
+
 /** POST the values to `<url>/topics/<topic>` (Confluent REST Proxy v2). */
 export function deliverToKafka(
   url: string,
@@ -136,33 +169,19 @@ export function deliverToKafka(
       { records: pending.map((value) => ({ value })) },
       options,
     );
-    if ("networkError" in answer) return { acked: 0, retry: pending, fail: [], error: answer.networkError };
-    const { status, json } = answer;
-    if (status === 200) {
-      const offsets = (json as { offsets?: Array<{ error_code: number | null; error: string | null }> })
-        .offsets;
-      if (!Array.isArray(offsets) || offsets.length !== pending.length) {
-        return { acked: 0, retry: [], fail: pending, error: `HTTP 200 without one offset per record` };
-      }
-      const retry: object[] = [];
-      const fail: object[] = [];
-      let error: string | undefined;
-      offsets.forEach((o, i) => {
-        if (o.error_code === null) return;
-        error = `error_code ${o.error_code}: ${o.error ?? ""}`;
-        (RETRIABLE_KAFKA_CODES.has(o.error_code) ? retry : fail).push(pending[i]);
-      });
-      return { acked: pending.length - retry.length - fail.length, retry, fail, error };
-    }
-    if (isRetriableStatus(status))
-      return {
-        acked: 0,
-        retry: pending,
-        fail: [],
-        error: describe(status, json),
-        retryAfterMs: answer.retryAfterMs,
-      };
-    return { acked: 0, retry: [], fail: pending, error: describe(status, json) };
+    const offsets = (
+      answer as { json?: { offsets?: Array<{ error_code: number | null; error: string | null }> } }
+    ).json?.offsets;
+    return (
+      unsuccessful(pending, answer) ??
+      byRecordErrors(
+        pending,
+        offsets?.map((o) =>
+          o.error_code === null ? null : { code: `error_code ${o.error_code}`, message: o.error ?? "" },
+        ),
+        (code) => RETRIABLE_KAFKA_CODES.has(Number(String(code).replace("error_code ", ""))),
+      )
+    );
   });
 }
 
@@ -186,34 +205,15 @@ export function deliverToKinesis(
       { records: pending.map((r) => ({ data: r.data, "partition-key": r.partitionKey })) },
       options,
     );
-    if ("networkError" in answer) return { acked: 0, retry: pending, fail: [], error: answer.networkError };
-    const { status, json } = answer;
-    if (status === 200) {
-      const body = json as {
-        FailedRecordCount?: number;
-        Records?: Array<{ ErrorCode?: string; ErrorMessage?: string }>;
-      };
-      if (!Array.isArray(body.Records) || body.Records.length !== pending.length) {
-        return { acked: 0, retry: [], fail: pending, error: "HTTP 200 without one result per record" };
-      }
-      const retry: KinesisRecord[] = [];
-      const fail: KinesisRecord[] = [];
-      let error: string | undefined;
-      body.Records.forEach((r, i) => {
-        if (!r.ErrorCode) return;
-        error = `${r.ErrorCode}: ${r.ErrorMessage ?? ""}`;
-        (RETRIABLE_KINESIS_ERRORS.has(r.ErrorCode) ? retry : fail).push(pending[i]);
-      });
-      return { acked: pending.length - retry.length - fail.length, retry, fail, error };
-    }
-    if (isRetriableStatus(status))
-      return {
-        acked: 0,
-        retry: pending,
-        fail: [],
-        error: describe(status, json),
-        retryAfterMs: answer.retryAfterMs,
-      };
-    return { acked: 0, retry: [], fail: pending, error: describe(status, json) };
+    const results = (answer as { json?: { Records?: Array<{ ErrorCode?: string; ErrorMessage?: string }> } })
+      .json?.Records;
+    return (
+      unsuccessful(pending, answer) ??
+      byRecordErrors(
+        pending,
+        results?.map((r) => (r.ErrorCode ? { code: r.ErrorCode, message: r.ErrorMessage ?? "" } : null)),
+        (code) => RETRIABLE_KINESIS_ERRORS.has(String(code)),
+      )
+    );
   });
 }
