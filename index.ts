@@ -7,6 +7,7 @@ import { loadStackConfig } from "./config";
 import { ApiGatewayAccount } from "./components/apiGatewayAccount";
 import { standardTags } from "./components/defaults";
 import { KafkaIngest } from "./components/kafkaIngest";
+import { KinesisIngest } from "./components/kinesisIngest";
 import { Lake } from "./components/lake";
 import { Network } from "./components/network";
 
@@ -70,6 +71,22 @@ const kafkaIngest = new KafkaIngest(config.namePrefix, {
   tags,
 });
 
+const kinesisIngest = new KinesisIngest(config.namePrefix, {
+  streamPrefix: config.namePrefix,
+  mode: config.kinesis.mode,
+  shardCount: config.kinesis.shardCount,
+  retentionHours: config.kinesis.retentionHours,
+  kmsKeyArn: lake.kmsKeyArn,
+  logRetentionDays: config.logRetentionDays,
+  throttleRateLimit: config.ingest.throttleRateLimit,
+  throttleBurstLimit: config.ingest.throttleBurstLimit,
+  quotaPerDay: config.ingest.quotaPerDay,
+  // One key for both APIs: clients (the emulator) hold one secret.
+  apiKeyId: kafkaIngest.apiKeyId,
+  apiGatewayAccount,
+  tags,
+});
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const lakeBucketName = lake.bucketName;
@@ -83,3 +100,6 @@ export const kafkaRestUrl = kafkaIngest.apiUrl;
 /** The API key for both REST APIs (x-api-key); a secret: `pulumi stack output --show-secrets`. */
 export const apiKey = kafkaIngest.apiKey;
 export const s3SinkConnectorArn = kafkaIngest.connectorArn;
+export const kinesisStreams = kinesisIngest.streamNames;
+/** Base URL of the Kinesis API: PUT <url>/streams/<stream>/record(s). */
+export const kinesisApiUrl = kinesisIngest.apiUrl;

@@ -228,6 +228,11 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
     const arn = `arn:aws:kafkaconnect:${region}:${account}:connector/${connectorName}/${uuid(seed)}-4`;
     return { id: arn, state: { arn, version: "1" } };
   },
+  "aws:kinesis/stream:Stream": (name, inputs, { region, account, seed }) => {
+    const streamName = autoName(name, seed, inputs.name);
+    const arn = `arn:aws:kinesis:${region}:${account}:stream/${streamName}`;
+    return { id: arn, state: { name: streamName, arn } };
+  },
   "aws:iam/rolePolicy:RolePolicy": (name, inputs, { seed }) => {
     const policyName = autoName(name, seed, inputs.name);
     return { id: `${String(inputs.role)}:${policyName}`, state: { name: policyName } };

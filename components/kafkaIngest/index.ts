@@ -124,6 +124,8 @@ export class KafkaIngest extends pulumi.ComponentResource {
   public readonly apiUrl: pulumi.Output<string>;
   /** The API key clients send as x-api-key (a secret). */
   public readonly apiKey: pulumi.Output<string>;
+  /** Id of that key, for other APIs of the stack to accept the same key. */
+  public readonly apiKeyId: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly connectorArn: pulumi.Output<string>;
 
@@ -569,6 +571,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
     this.topics = pulumi.output(topicList);
     this.apiUrl = stage.invokeUrl;
     this.apiKey = pulumi.secret(key.value);
+    this.apiKeyId = key.id;
     this.functionName = fn.name;
     this.connectorArn = connector.arn;
     this.registerOutputs({

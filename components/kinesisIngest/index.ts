@@ -1,0 +1,369 @@
+/**
+ * KinesisIngest: the streaming path's front door. Three KMS-encrypted Kinesis streams and an API Gateway
+ * REST API in front of them by direct service integration (no Lambda), with the original's paths and bodies
+ * (api.ts), JSON Schema request validation, an API key and usage-plan throttling, access logs and readable
+ * gateway errors. The API's role may put records to and describe exactly the three streams.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PolicyDocument, policyJson, serviceTrustPolicy } from "../defaults";
+import { EVENT_KINDS, EventKind } from "../events";
+import { ACCESS_LOG_FORMAT } from "../kafkaIngest";
+import {
+  CLIENT_ERROR_RESPONSE_TEMPLATE,
+  GATEWAY_RESPONSES,
+  KINESIS_ROUTES,
+  REQUEST_MODELS,
+  SERVER_ERROR_RESPONSE_TEMPLATE,
+  SUCCESS_RESPONSE_TEMPLATE,
+} from "./api";
+
+export interface KinesisIngestArgs {
+  /** Prefix of the stream names: `<streamPrefix>-pin`, `-geo`, `-user`. Required. */
+  streamPrefix: string;
+  /** "on-demand" or "provisioned". Default "on-demand". */
+  mode?: "on-demand" | "provisioned";
+  /** Shards per stream; required with "provisioned", not allowed with "on-demand". */
+  shardCount?: number;
+  /** Hours the streams keep records. Default 24. */
+  retentionHours?: pulumi.Input<number>;
+  /** KMS key for server-side encryption. Default: AWS's managed key for Kinesis (alias/aws/kinesis). */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Retention of the API's access logs. Default 30. */
+  logRetentionDays?: pulumi.Input<number>;
+  /** Steady requests per second. Default 100. */
+  throttleRateLimit?: pulumi.Input<number>;
+  /** Burst above the steady rate. Default 200. */
+  throttleBurstLimit?: pulumi.Input<number>;
+  /** Requests per day per API key. Default: no quota. */
+  quotaPerDay?: number;
+  /** Use this existing API key (e.g. the Kafka API's) instead of creating one. Default: create one. */
+  apiKeyId?: pulumi.Input<string>;
+  /** The stage waits for this (the account's API Gateway CloudWatch role). Default: none. */
+  apiGatewayAccount?: pulumi.Resource;
+  /** Tags for every resource. Default: none. */
+  tags?: Record<string, string>;
+}
+
+export function validateKinesisIngestArgs(args: KinesisIngestArgs): void {
+  if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.streamPrefix)) {
+    throw new Error(`streamPrefix must be 2-31 characters of a-z, 0-9 and '-', got '${args.streamPrefix}'`);
+  }
+  const mode = args.mode ?? "on-demand";
+  if (mode === "provisioned" && args.shardCount === undefined)
+    throw new Error("shardCount is required when mode is provisioned");
+  if (mode === "on-demand" && args.shardCount !== undefined)
+    throw new Error("shardCount and mode on-demand are mutually exclusive");
+  if (args.shardCount !== undefined && (!Number.isInteger(args.shardCount) || args.shardCount < 1)) {
+    throw new Error(`shardCount must be a positive integer, got ${args.shardCount}`);
+  }
+}
+
+export function streamNames(prefix: string): Record<EventKind, string> {
+  return Object.fromEntries(EVENT_KINDS.map((kind) => [kind, `${prefix}-${kind}`])) as Record<
+    EventKind,
+    string
+  >;
+}
+
+/** The API's role: put records to and describe exactly these streams, and use their key. */
+export function kinesisApiPolicy(streamArns: string[], kmsKeyArn?: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "WriteStackStreams",
+        Effect: "Allow",
+        Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary"],
+        Resource: streamArns,
+      },
+      ...(kmsKeyArn
+        ? [
+            {
+              Sid: "EncryptRecords",
+              Effect: "Allow" as const,
+              Action: ["kms:GenerateDataKey"],
+              Resource: kmsKeyArn,
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+export class KinesisIngest extends pulumi.ComponentResource {
+  public readonly streamNames: pulumi.Output<string[]>;
+  public readonly streamArns: pulumi.Output<string[]>;
+  /** Base URL; clients PUT to `<url>/streams/<stream>/record(s)`. */
+  public readonly apiUrl: pulumi.Output<string>;
+  /** The key clients send as x-api-key (a secret); undefined when apiKeyId was given. */
+  public readonly apiKey: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: KinesisIngestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:ingest:KinesisIngest", name, {}, opts);
+    validateKinesisIngestArgs(args);
+    const tags = args.tags ?? {};
+    const parent = { parent: this };
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+    const names = streamNames(args.streamPrefix);
+    const provisioned = (args.mode ?? "on-demand") === "provisioned";
+
+    const streams = EVENT_KINDS.map(
+      (kind) =>
+        new aws.kinesis.Stream(
+          `${name}-${kind}`,
+          {
+            name: names[kind],
+            streamModeDetails: { streamMode: provisioned ? "PROVISIONED" : "ON_DEMAND" },
+            ...(provisioned ? { shardCount: args.shardCount } : {}),
+            retentionPeriod: args.retentionHours ?? 24,
+            encryptionType: "KMS",
+            kmsKeyId: args.kmsKeyArn ?? "alias/aws/kinesis",
+            shardLevelMetrics: [
+              "IncomingRecords",
+              "WriteProvisionedThroughputExceeded",
+              "IteratorAgeMilliseconds",
+            ],
+            tags,
+          },
+          parent,
+        ),
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-kinesis-api`,
+      {
+        assumeRolePolicy: identity.accountId.apply((id) =>
+          policyJson(serviceTrustPolicy("apigateway.amazonaws.com", id)),
+        ),
+        tags,
+      },
+      parent,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-kinesis-api`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([pulumi.all(streams.map((s) => s.arn)), args.kmsKeyArn])
+          .apply(([arns, key]) => policyJson(kinesisApiPolicy(arns, key))),
+      },
+      parent,
+    );
+
+    const api = new aws.apigateway.RestApi(
+      `${name}-kinesis-api`,
+      {
+        description: "Kinesis ingest (the original's stream API)",
+        endpointConfiguration: { types: "REGIONAL" },
+        tags,
+      },
+      parent,
+    );
+    const validator = new aws.apigateway.RequestValidator(
+      `${name}-kinesis-api`,
+      {
+        restApi: api.id,
+        name: "body-and-parameters",
+        validateRequestBody: true,
+        validateRequestParameters: true,
+      },
+      parent,
+    );
+    const models = Object.fromEntries(
+      Object.entries(REQUEST_MODELS).map(([modelName, schema]) => [
+        modelName,
+        new aws.apigateway.Model(
+          `${name}-${modelName}`,
+          {
+            restApi: api.id,
+            name: modelName,
+            contentType: "application/json",
+            schema: JSON.stringify(schema),
+          },
+          parent,
+        ),
+      ]),
+    );
+    const streamsResource = new aws.apigateway.Resource(
+      `${name}-streams`,
+      { restApi: api.id, parentId: api.rootResourceId, pathPart: "streams" },
+      parent,
+    );
+    const streamResource = new aws.apigateway.Resource(
+      `${name}-stream`,
+      { restApi: api.id, parentId: streamsResource.id, pathPart: "{stream-name}" },
+      parent,
+    );
+    const resources: Record<string, aws.apigateway.Resource> = { "": streamResource };
+    for (const subPath of ["record", "records"] as const) {
+      resources[subPath] = new aws.apigateway.Resource(
+        `${name}-stream-${subPath}`,
+        { restApi: api.id, parentId: streamResource.id, pathPart: subPath },
+        parent,
+      );
+    }
+
+    const routeResources: pulumi.Resource[] = [];
+    for (const route of KINESIS_ROUTES) {
+      const id = `${name}-${route.action}`;
+      const resource = resources[route.subPath];
+      const method = new aws.apigateway.Method(
+        id,
+        {
+          restApi: api.id,
+          resourceId: resource.id,
+          httpMethod: route.httpMethod,
+          authorization: "NONE",
+          apiKeyRequired: true,
+          requestValidatorId: validator.id,
+          requestParameters: { "method.request.path.stream-name": true },
+          ...(route.model ? { requestModels: { "application/json": models[route.model].name } } : {}),
+        },
+        parent,
+      );
+      const integration = new aws.apigateway.Integration(
+        id,
+        {
+          restApi: api.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          type: "AWS",
+          integrationHttpMethod: "POST",
+          uri: pulumi.interpolate`arn:aws:apigateway:${region.region}:kinesis:action/${route.action}`,
+          credentials: role.arn,
+          // A body in any other content type gets 415 instead of reaching Kinesis unmapped.
+          passthroughBehavior: "NEVER",
+          requestParameters: { "integration.request.header.Content-Type": "'application/x-amz-json-1.1'" },
+          requestTemplates: { "application/json": route.requestTemplate },
+        },
+        parent,
+      );
+      const methodResponses = ["200", "400", "404", "500"].map(
+        (statusCode) =>
+          new aws.apigateway.MethodResponse(
+            `${id}-${statusCode}`,
+            { restApi: api.id, resourceId: resource.id, httpMethod: method.httpMethod, statusCode },
+            parent,
+          ),
+      );
+      const integrationResponses = [
+        { statusCode: "200", selectionPattern: undefined, template: SUCCESS_RESPONSE_TEMPLATE },
+        { statusCode: "400", selectionPattern: "4\\d{2}", template: CLIENT_ERROR_RESPONSE_TEMPLATE },
+        { statusCode: "500", selectionPattern: "5\\d{2}", template: SERVER_ERROR_RESPONSE_TEMPLATE },
+      ].map(
+        (r) =>
+          new aws.apigateway.IntegrationResponse(
+            `${id}-${r.statusCode}`,
+            {
+              restApi: api.id,
+              resourceId: resource.id,
+              httpMethod: method.httpMethod,
+              statusCode: r.statusCode,
+              selectionPattern: r.selectionPattern,
+              responseTemplates: { "application/json": r.template },
+            },
+            { parent: this, dependsOn: [integration, ...methodResponses] },
+          ),
+      );
+      routeResources.push(method, integration, ...methodResponses, ...integrationResponses);
+    }
+    for (const [responseType, r] of Object.entries(GATEWAY_RESPONSES)) {
+      routeResources.push(
+        new aws.apigateway.Response(
+          `${name}-${responseType.toLowerCase().replace(/_/g, "-")}`,
+          {
+            restApiId: api.id,
+            responseType,
+            statusCode: r.statusCode,
+            responseTemplates: { "application/json": r.template },
+          },
+          parent,
+        ),
+      );
+    }
+
+    const deployment = new aws.apigateway.Deployment(
+      `${name}-kinesis-api`,
+      {
+        restApi: api.id,
+        description: "Kinesis ingest",
+        triggers: {
+          shape: pulumi
+            .all(routeResources.map((r) => (r as pulumi.CustomResource).urn))
+            .apply((urns) => urns.join("|")),
+          templates: JSON.stringify([KINESIS_ROUTES, REQUEST_MODELS, GATEWAY_RESPONSES]),
+        },
+      },
+      { parent: this, dependsOn: [...routeResources, rolePolicy] },
+    );
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-kinesis-api-access`,
+      { name: `/aws/apigateway/${name}-kinesis-access`, retentionInDays: args.logRetentionDays ?? 30, tags },
+      parent,
+    );
+    const stage = new aws.apigateway.Stage(
+      `${name}-kinesis-api`,
+      {
+        restApi: api.id,
+        deployment: deployment.id,
+        stageName: "v1",
+        accessLogSettings: { destinationArn: accessLogs.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
+        tags,
+      },
+      { parent: this, dependsOn: args.apiGatewayAccount ? [args.apiGatewayAccount] : [] },
+    );
+    new aws.apigateway.MethodSettings(
+      `${name}-kinesis-api`,
+      {
+        restApi: api.id,
+        stageName: stage.stageName,
+        methodPath: "*/*",
+        settings: {
+          metricsEnabled: true,
+          loggingLevel: "ERROR",
+          dataTraceEnabled: false,
+          throttlingRateLimit: args.throttleRateLimit ?? 100,
+          throttlingBurstLimit: args.throttleBurstLimit ?? 200,
+        },
+      },
+      parent,
+    );
+    const plan = new aws.apigateway.UsagePlan(
+      `${name}-kinesis-api`,
+      {
+        description: "Clients of the Kinesis ingest",
+        apiStages: [{ apiId: api.id, stage: stage.stageName }],
+        throttleSettings: {
+          rateLimit: args.throttleRateLimit ?? 100,
+          burstLimit: args.throttleBurstLimit ?? 200,
+        },
+        ...(args.quotaPerDay !== undefined
+          ? { quotaSettings: { limit: args.quotaPerDay, period: "DAY" } }
+          : {}),
+        tags,
+      },
+      parent,
+    );
+    const key =
+      args.apiKeyId === undefined
+        ? new aws.apigateway.ApiKey(
+            `${name}-kinesis-client`,
+            { description: "Emulator and producers", tags },
+            parent,
+          )
+        : undefined;
+    new aws.apigateway.UsagePlanKey(
+      `${name}-kinesis-client`,
+      { keyId: key ? key.id : args.apiKeyId!, keyType: "API_KEY", usagePlanId: plan.id },
+      parent,
+    );
+
+    this.streamNames = pulumi.output(EVENT_KINDS.map((k) => names[k]));
+    this.streamArns = pulumi.all(streams.map((s) => s.arn));
+    this.apiUrl = stage.invokeUrl;
+    this.apiKey = key ? pulumi.secret(key.value) : pulumi.output(undefined);
+    this.registerOutputs({ streamNames: this.streamNames, streamArns: this.streamArns, apiUrl: this.apiUrl });
+  }
+}
