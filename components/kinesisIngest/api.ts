@@ -114,7 +114,7 @@ export const SUCCESS_RESPONSE_TEMPLATE = "$input.json('$')";
  * or that does not exist becomes 404; anything else stays 400 with Kinesis's message.
  */
 export const CLIENT_ERROR_RESPONSE_TEMPLATE = `#set($type = $input.path('$.__type'))
-#if($type.contains('AccessDenied') || $type.contains('ResourceNotFound'))
+#if($type && ($type.indexOf('AccessDenied') >= 0 || $type.indexOf('ResourceNotFound') >= 0))
 #set($context.responseOverride.status = 404)
 {"message": "No such stream: $util.escapeJavaScript($input.params('stream-name'))"}
 #else

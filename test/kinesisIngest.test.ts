@@ -1,0 +1,166 @@
+/**
+ * The Kinesis API's local twin (the component's own templates and schemas, evaluated as API Gateway does)
+ * in front of a real Kinesis API implementation (kinesis-local), read back with the AWS SDK.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+} from "@aws-sdk/client-kinesis";
+import { KinesisApiServer, startKinesisApiServer } from "../components/kinesisIngest/localApi";
+import { KinesisLocal, LOCAL_CREDENTIALS } from "../local/services/kinesis";
+import { geoRecord, pinRecord, userRecord } from "./fixtures/events";
+
+const STREAMS = ["t-pin", "t-geo", "t-user"];
+
+describe("Kinesis API (local twin) against kinesis-local", function () {
+  this.timeout(180000);
+  let stateDir: string;
+  let kinesis: KinesisLocal;
+  let api: KinesisApiServer;
+  let client: KinesisClient;
+
+  async function call(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${api.url}${route}`, {
+      method,
+      headers: { "content-type": "application/json", "x-api-key": "k", ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** Every record in a stream, decoded from JSON. */
+  async function readAll(stream: string): Promise<Array<{ data: unknown; partitionKey: string }>> {
+    const { Shards } = await client.send(new ListShardsCommand({ StreamName: stream }));
+    const out: Array<{ data: unknown; partitionKey: string }> = [];
+    for (const shard of Shards ?? []) {
+      const { ShardIterator } = await client.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shard.ShardId,
+          ShardIteratorType: "TRIM_HORIZON",
+        }),
+      );
+      let iterator = ShardIterator;
+      for (let i = 0; iterator && i < 20; i++) {
+        const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10000 }));
+        for (const r of page.Records ?? []) {
+          out.push({
+            data: JSON.parse(Buffer.from(r.Data!).toString()) as unknown,
+            partitionKey: r.PartitionKey!,
+          });
+        }
+        if ((page.Records ?? []).length === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return out;
+  }
+
+  before(async () => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-test-"));
+    kinesis = await KinesisLocal.launch({ stateDir, streams: STREAMS.map((name) => ({ name, shards: 1 })) });
+    client = kinesis.client();
+    api = await startKinesisApiServer({
+      kinesisEndpoint: kinesis.endpoint,
+      region: kinesis.region,
+      credentials: LOCAL_CREDENTIALS,
+      streams: STREAMS,
+      apiKey: "k",
+    });
+  });
+
+  after(async () => {
+    await api?.close();
+    client?.destroy();
+    await kinesis?.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("puts one record in the original's /record format, and the SDK reads back identical data", async () => {
+    const value = pinRecord(7528);
+    const answer = await call("PUT", "/streams/t-pin/record", {
+      StreamName: "t-pin",
+      Data: value,
+      PartitionKey: "7528",
+    });
+    assert.equal(answer.status, 200);
+    assert.match(String(answer.body.SequenceNumber), /^\d+$/);
+    assert.equal(answer.body.ShardId, "shardId-000000000000");
+    assert.deepEqual(await readAll("t-pin"), [{ data: value, partitionKey: "7528" }]);
+  });
+
+  it("puts a batch through /records and answers FailedRecordCount with one result per record", async () => {
+    const values = [geoRecord(1), geoRecord(2, { country: 'Côte d\'Ivoire "quoted"' }), geoRecord(3)];
+    const answer = await call("PUT", "/streams/t-geo/records", {
+      records: values.map((data) => ({ data, "partition-key": String(data.ind) })),
+    });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.FailedRecordCount, 0);
+    assert.equal((answer.body.Records as unknown[]).length, 3);
+    assert.deepEqual(
+      await readAll("t-geo"),
+      values.map((data) => ({ data, partitionKey: String(data.ind) })),
+    );
+  });
+
+  it("describes a stream with GET /streams/{name}", async () => {
+    const answer = await call("GET", "/streams/t-user");
+    assert.equal(answer.status, 200);
+    const summary = answer.body.StreamDescriptionSummary as Record<string, unknown>;
+    assert.deepEqual(
+      [summary.StreamName, summary.StreamStatus, summary.OpenShardCount],
+      ["t-user", "ACTIVE", 1],
+    );
+  });
+
+  it("rejects bad bodies with 400 and a clear message before Kinesis, writing nothing", async () => {
+    const missing = await call("PUT", "/streams/t-user/record", { Data: userRecord(1) });
+    assert.equal(missing.status, 400);
+    assert.equal(
+      missing.body.message,
+      "Invalid request body: [body must have required property 'PartitionKey']",
+    );
+    const wrongShape = await call("PUT", "/streams/t-user/records", {
+      records: [{ data: "not an object", "partition-key": "1" }],
+    });
+    assert.deepEqual(
+      [wrongShape.status, wrongShape.body.message],
+      [400, "Invalid request body: [/records/0/data must be object]"],
+    );
+    const tooMany = await call("PUT", "/streams/t-user/records", {
+      records: Array.from({ length: 501 }, (_, i) => ({ data: userRecord(i), "partition-key": String(i) })),
+    });
+    assert.deepEqual(
+      [tooMany.status, tooMany.body.message],
+      [400, "Invalid request body: [/records must NOT have more than 500 items]"],
+    );
+    const notJson = await call("PUT", "/streams/t-user/records", "{oops");
+    assert.equal(notJson.status, 400);
+    const wrongType = await call("PUT", "/streams/t-user/record", "x", { "content-type": "text/plain" });
+    assert.deepEqual(
+      [wrongType.status, wrongType.body.message],
+      [415, "Content-Type must be application/json"],
+    );
+    assert.deepEqual(await readAll("t-user"), []);
+  });
+
+  it("reaches only the stack's streams, only with the API key, and offers no stream management", async () => {
+    const other = await call("PUT", "/streams/someone-elses/record", {
+      Data: userRecord(1),
+      PartitionKey: "1",
+    });
+    assert.deepEqual([other.status, other.body.message], [404, "No such stream: someone-elses"]);
+    const noKey = await fetch(`${api.url}/streams/t-user`, { method: "GET" });
+    assert.equal(noKey.status, 403);
+    const create = await call("POST", "/streams/t-new", { ShardCount: 1 });
+    assert.deepEqual([create.status, create.body.message], [404, "No such route: POST /streams/t-new"]);
+    const remove = await call("DELETE", "/streams/t-user");
+    assert.equal(remove.status, 404);
+  });
+});
