@@ -136,10 +136,10 @@ describe("KinesisIngest (mocks)", () => {
         "arn:aws:logs:",
       ),
     );
-    const responses = Object.fromEntries(
+    const responses: Record<string, unknown> = Object.fromEntries(
       mocks
         .ofType("aws:apigateway/response:Response")
-        .map((r) => [r.inputs.responseType, r.inputs.statusCode]),
+        .map((r): [string, unknown] => [String(r.inputs.responseType), r.inputs.statusCode]),
     );
     assert.deepEqual(responses, {
       BAD_REQUEST_BODY: "400",

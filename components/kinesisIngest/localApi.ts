@@ -53,17 +53,25 @@ const validators = Object.fromEntries(
   Object.entries(REQUEST_MODELS).map(([name, schema]) => [name, ajv.compile(schema)]),
 );
 
+/** Text of a template value as VTL would print it (objects as JSON, null as empty). */
+function text(s: unknown): string {
+  if (s === null || s === undefined) return "";
+  if (typeof s === "string") return s;
+  if (typeof s === "number" || typeof s === "boolean") return String(s);
+  return JSON.stringify(s);
+}
+
 /** API Gateway's $util, as much of it as the templates use. */
 const util = {
-  base64Encode: (s: unknown) => Buffer.from(String(s ?? "")).toString("base64"),
-  base64Decode: (s: unknown) => Buffer.from(String(s ?? ""), "base64").toString(),
-  escapeJavaScript: (s: unknown) => JSON.stringify(String(s ?? "")).slice(1, -1),
-  urlEncode: (s: unknown) => encodeURIComponent(String(s ?? "")),
+  base64Encode: (s: unknown) => Buffer.from(text(s)).toString("base64"),
+  base64Decode: (s: unknown) => Buffer.from(text(s), "base64").toString(),
+  escapeJavaScript: (s: unknown) => JSON.stringify(text(s)).slice(1, -1),
+  urlEncode: (s: unknown) => encodeURIComponent(text(s)),
 };
 
 /** API Gateway's $input over a JSON body and the path parameters. */
 function inputOf(body: unknown, params: Record<string, string>) {
-  const path = (p: string): unknown => JSONPath({ path: p, json: body as object, wrap: false }) as unknown;
+  const path = (p: string): unknown => JSONPath<unknown>({ path: p, json: body as object, wrap: false });
   return {
     params: (name?: string) => (name === undefined ? { path: params } : (params[name] ?? "")),
     path,
