@@ -189,12 +189,25 @@ export function createKinesisApi(options: KinesisApiOptions) {
   };
 }
 
+/** API Gateway's payload limit. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
 export async function startKinesisApiServer(options: KinesisApiOptions): Promise<KinesisApiServer> {
   const handle = createKinesisApi(options);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(c);
+    });
     req.on("end", () => {
+      if (size > MAX_PAYLOAD_BYTES) {
+        const body = JSON.stringify({ message: "Request Entity Too Large" });
+        res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
       handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8")).then(
         ({ status, body }) => {
           res.writeHead(status, {
