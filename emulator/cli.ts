@@ -167,6 +167,7 @@ export function makeProgram(io: CliIo, setExitCode: (code: number) => void): Com
               ? (s) => bar.update(s.posts, { acked: sum(s, "acked"), failed: sum(s, "failed") })
               : undefined,
           });
+          bar?.update(summary.posts, { acked: sum(summary, "acked"), failed: sum(summary, "failed") });
           bar?.stop();
           io.out(opts.json ? `${JSON.stringify(summary)}\n` : renderSummary(summary));
           const failed = sum(summary, "failed");
