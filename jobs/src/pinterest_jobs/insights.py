@@ -1,0 +1,115 @@
+"""The eight questions the batch job answers, one function each, on the cleaned silver tables
+(pins, geo, users: one row per post key ``ind``).
+
+Ties are broken deterministically: the larger count or value wins, then the alphabetically first name
+(category, country, poster). Medians are exact (``median``, Spark's percentile at 0.5, which interpolates
+between the two middle values of an even count).
+"""
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+AGE_GROUPS = ["18-24", "25-35", "36-50", "50+"]
+
+
+def age_group(age: Column) -> Column:
+    return (
+        F.when(age.between(18, 24), "18-24")
+        .when(age.between(25, 35), "25-35")
+        .when(age.between(36, 50), "36-50")
+        .when(age > 50, "50+")
+    )
+
+
+def _top_per(df: DataFrame, group: str, order: list[Column]) -> DataFrame:
+    ranked = df.withColumn("_rank", F.row_number().over(Window.partitionBy(group).orderBy(*order)))
+    return ranked.where(F.col("_rank") == 1).drop("_rank")
+
+
+def _top_category(joined: DataFrame, group: str) -> DataFrame:
+    counts = joined.where(F.col("category").isNotNull()).groupBy(group, "category").agg(F.count("*").alias("category_count"))
+    return _top_per(counts, group, [F.col("category_count").desc(), F.col("category").asc()]).orderBy(group)
+
+
+def most_popular_category_by_country(pins: DataFrame, geo: DataFrame) -> DataFrame:
+    """1. country, category, category_count."""
+    return _top_category(pins.join(geo, "ind").where(F.col("country").isNotNull()), "country")
+
+
+def most_popular_category_by_year(pins: DataFrame, geo: DataFrame, first: int = 2018, last: int = 2022) -> DataFrame:
+    """2. post_year, category, category_count, for posts made from `first` to `last`."""
+    joined = pins.join(geo, "ind").withColumn("post_year", F.year("timestamp"))
+    return _top_category(joined.where(F.col("post_year").between(first, last)), "post_year")
+
+
+def top_poster_by_country(pins: DataFrame, geo: DataFrame) -> DataFrame:
+    """3a. country, poster_name, follower_count: the poster with the most followers in each country."""
+    joined = pins.join(geo, "ind").where(F.col("follower_count").isNotNull() & F.col("country").isNotNull())
+    per_poster = joined.groupBy("country", "poster_name").agg(F.max("follower_count").alias("follower_count"))
+    top = _top_per(per_poster, "country", [F.col("follower_count").desc(), F.col("poster_name").asc()])
+    return top.select("country", "poster_name", "follower_count").orderBy("country")
+
+
+def country_with_top_poster(pins: DataFrame, geo: DataFrame) -> DataFrame:
+    """3b. country, follower_count: the country whose top poster has the most followers (one row)."""
+    top = top_poster_by_country(pins, geo)
+    return top.orderBy(F.col("follower_count").desc(), F.col("country").asc()).limit(1).select("country", "follower_count")
+
+
+def most_popular_category_by_age_group(pins: DataFrame, users: DataFrame) -> DataFrame:
+    """4. age_group, category, category_count."""
+    joined = pins.join(users, "ind").withColumn("age_group", age_group(F.col("age"))).where(F.col("age_group").isNotNull())
+    return _top_category(joined, "age_group")
+
+
+def median_followers_by_age_group(pins: DataFrame, users: DataFrame) -> DataFrame:
+    """5. age_group, median_follower_count."""
+    joined = pins.join(users, "ind").withColumn("age_group", age_group(F.col("age")))
+    return (
+        joined.where(F.col("age_group").isNotNull() & F.col("follower_count").isNotNull())
+        .groupBy("age_group")
+        .agg(F.median("follower_count").alias("median_follower_count"))
+        .orderBy("age_group")
+    )
+
+
+def users_joined_by_year(users: DataFrame, first: int = 2015, last: int = 2020) -> DataFrame:
+    """6. post_year (the joining year), number_users_joined."""
+    return (
+        users.withColumn("post_year", F.year("date_joined"))
+        .where(F.col("post_year").between(first, last))
+        .groupBy("post_year")
+        .agg(F.count("*").alias("number_users_joined"))
+        .orderBy("post_year")
+    )
+
+
+def median_followers_by_join_year(pins: DataFrame, users: DataFrame, first: int = 2015, last: int = 2020) -> DataFrame:
+    """7. post_year (the joining year), median_follower_count."""
+    joined = pins.join(users, "ind").withColumn("post_year", F.year("date_joined"))
+    return (
+        joined.where(F.col("post_year").between(first, last) & F.col("follower_count").isNotNull())
+        .groupBy("post_year")
+        .agg(F.median("follower_count").alias("median_follower_count"))
+        .orderBy("post_year")
+    )
+
+
+def median_followers_by_join_year_and_age_group(
+    pins: DataFrame, users: DataFrame, first: int = 2015, last: int = 2020
+) -> DataFrame:
+    """8. age_group, post_year (the joining year), median_follower_count."""
+    joined = (
+        pins.join(users, "ind")
+        .withColumn("post_year", F.year("date_joined"))
+        .withColumn("age_group", age_group(F.col("age")))
+    )
+    return (
+        joined.where(
+            F.col("post_year").between(first, last) & F.col("follower_count").isNotNull() & F.col("age_group").isNotNull()
+        )
+        .groupBy("age_group", "post_year")
+        .agg(F.median("follower_count").alias("median_follower_count"))
+        .orderBy("age_group", "post_year")
+    )
