@@ -1,0 +1,122 @@
+"""The batch job: the lake's raw topic objects -> silver (clean, one row per post), quarantine and gold
+(the eight insights) Delta tables. Idempotent: every table is replaced from the same input, so running it
+twice on the same lake leaves the same rows.
+
+    python -m pinterest_jobs.batch --lake s3://bucket --out s3://bucket/delta --topic-prefix pinpipe-dev
+
+On Databricks the job passes the same parameters and the runtime provides the session; locally
+``--local`` builds a session with Delta from the jars in $PINPIPE_DELTA_JARS (comma-separated).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from . import insights as I
+from .cleaning import clean_geo, clean_pins, clean_users, one_row_per_key
+
+log = logging.getLogger("pinterest_jobs.batch")
+
+CLEANERS = {"pin": clean_pins, "geo": clean_geo, "user": clean_users}
+
+
+@dataclass
+class BatchResult:
+    raw: dict[str, int] = field(default_factory=dict)
+    silver: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    gold: dict[str, int] = field(default_factory=dict)
+
+
+def read_topic(spark: SparkSession, lake: str, topic: str) -> DataFrame:
+    """Raw JSON lines of one topic, in the S3 sink's layout; an empty frame when the topic has no objects yet."""
+    path = f"{lake.rstrip('/')}/topics/{topic}/partition=*/*.json"
+    try:
+        return spark.read.text(path).withColumnRenamed("value", "raw").where(F.length(F.trim("raw")) > 0)
+    except Exception as err:  # Spark raises AnalysisException for a glob that matches nothing
+        if "PATH_NOT_FOUND" in str(err) or "Path does not exist" in str(err):
+            log.warning("no objects for topic %s under %s", topic, path)
+            return spark.createDataFrame([], "raw string")
+        raise
+
+
+def gold_tables(pins: DataFrame, geo: DataFrame, users: DataFrame) -> dict[str, DataFrame]:
+    return {
+        "popular_category_by_country": I.most_popular_category_by_country(pins, geo),
+        "popular_category_by_year": I.most_popular_category_by_year(pins, geo),
+        "top_poster_by_country": I.top_poster_by_country(pins, geo),
+        "country_with_top_poster": I.country_with_top_poster(pins, geo),
+        "popular_category_by_age_group": I.most_popular_category_by_age_group(pins, users),
+        "median_followers_by_age_group": I.median_followers_by_age_group(pins, users),
+        "users_joined_by_year": I.users_joined_by_year(users),
+        "median_followers_by_join_year": I.median_followers_by_join_year(pins, users),
+        "median_followers_by_join_year_and_age_group": I.median_followers_by_join_year_and_age_group(pins, users),
+    }
+
+
+def _write(df: DataFrame, path: str) -> int:
+    df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
+    return df.sparkSession.read.format("delta").load(path).count()
+
+
+def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) -> BatchResult:
+    """Cleans each topic, writes silver/<kind>, quarantine and gold/<insight> under `out`."""
+    result = BatchResult()
+    silver: dict[str, DataFrame] = {}
+    quarantines: list[DataFrame] = []
+    for kind, topic in topics.items():
+        raw = read_topic(spark, lake, topic).cache()
+        result.raw[kind] = raw.count()
+        clean, quarantine = CLEANERS[kind](raw)
+        result.silver[kind] = _write(one_row_per_key(clean), f"{out}/silver/{kind}")
+        silver[kind] = spark.read.format("delta").load(f"{out}/silver/{kind}")
+        quarantines.append(quarantine)
+        raw.unpersist()
+    quarantine_all = quarantines[0]
+    for q in quarantines[1:]:
+        quarantine_all = quarantine_all.unionByName(q)
+    _write(quarantine_all, f"{out}/quarantine")
+    for row in spark.read.format("delta").load(f"{out}/quarantine").groupBy("source").count().collect():
+        result.quarantined[row["source"]] = row["count"]
+    for kind in topics:
+        result.quarantined.setdefault(kind, 0)
+        log.info(
+            "%s: %d raw, %d clean (one per post), %d quarantined",
+            kind, result.raw[kind], result.silver[kind], result.quarantined[kind],
+        )
+    for name, df in gold_tables(silver["pin"], silver["geo"], silver["user"]).items():
+        result.gold[name] = _write(df, f"{out}/gold/{name}")
+    return result
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pinterest_jobs.batch", description=__doc__.split("\n")[0])
+    parser.add_argument("--lake", required=True, help="lake root holding topics/<topic>/partition=<p>/")
+    parser.add_argument("--out", required=True, help="root of the Delta tables (silver/, quarantine, gold/)")
+    parser.add_argument("--topic-prefix", required=True, help="topics are <prefix>.pin, .geo, .user")
+    parser.add_argument("--local", action="store_true", help="build a local Spark session with Delta")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> BatchResult:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.local:
+        from .local import local_session
+
+        jars = [j for j in os.environ.get("PINPIPE_DELTA_JARS", "").split(",") if j]
+        spark = local_session("batch", delta_jars=jars, warehouse_dir=os.path.join(args.out, "_warehouse"))
+    else:
+        spark = SparkSession.builder.getOrCreate()
+    topics = {kind: f"{args.topic_prefix}.{kind}" for kind in ("pin", "geo", "user")}
+    return run_batch(spark, args.lake, args.out, topics)
+
+
+if __name__ == "__main__":
+    main()
