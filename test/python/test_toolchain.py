@@ -47,14 +47,3 @@ def test_delta_tables_write_read_and_time_travel(spark, tmp_path: Path):
         spark.read.format("delta").option("versionAsOf", 0).load(table), first, checkRowOrder=False
     )
     assert (tmp_path / "pins" / "_delta_log" / "00000000000000000001.json").exists()
-
-
-def test_the_dags_folder_imports_cleanly_in_the_pinned_airflow(tmp_path, monkeypatch):
-    """An empty DagBag over dags/ loads without import errors: Airflow itself is usable in tests."""
-    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
-    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{tmp_path}/airflow.db")
-    from airflow.models import DagBag
-
-    bag = DagBag(dag_folder=str(ROOT / "dags"), include_examples=False)
-    assert bag.import_errors == {}
