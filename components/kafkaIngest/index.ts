@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { policyJson, PolicyDocument } from "../defaults";
 import { EventKind, EVENT_KINDS } from "../events";
+import { keyedStage } from "../apiStage";
 import { connectorPolicy, ingestFunctionPolicy } from "./policies";
 import { parsePluginLocation, s3SinkConnectorConfig, SINK_WORKER_PROPERTIES } from "./sink";
 
@@ -396,64 +397,21 @@ export class KafkaIngest extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [method, integration] },
     );
-    const accessLogs = new aws.cloudwatch.LogGroup(
-      `${name}-api-access`,
-      { name: `/aws/apigateway/${name}-kafka-access`, retentionInDays: logRetention, tags },
-      parent,
-    );
-    const stage = new aws.apigateway.Stage(
-      `${name}-api`,
-      {
-        restApi: api.id,
-        deployment: deployment.id,
-        stageName: "v1",
-        accessLogSettings: { destinationArn: accessLogs.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
-        tags,
-      },
-      { parent: this, dependsOn: args.apiGatewayAccount ? [args.apiGatewayAccount] : [] },
-    );
-    new aws.apigateway.MethodSettings(
-      `${name}-api`,
-      {
-        restApi: api.id,
-        stageName: stage.stageName,
-        methodPath: "*/*",
-        settings: {
-          metricsEnabled: true,
-          loggingLevel: "ERROR",
-          dataTraceEnabled: false,
-          throttlingRateLimit: args.throttleRateLimit ?? 100,
-          throttlingBurstLimit: args.throttleBurstLimit ?? 200,
-        },
-      },
-      parent,
-    );
-    const plan = new aws.apigateway.UsagePlan(
-      `${name}-api`,
-      {
-        description: "Clients of the Kafka REST ingest",
-        apiStages: [{ apiId: api.id, stage: stage.stageName }],
-        throttleSettings: {
-          rateLimit: args.throttleRateLimit ?? 100,
-          burstLimit: args.throttleBurstLimit ?? 200,
-        },
-        ...(args.quotaPerDay !== undefined
-          ? { quotaSettings: { limit: args.quotaPerDay, period: "DAY" } }
-          : {}),
-        tags,
-      },
-      parent,
-    );
-    const key = new aws.apigateway.ApiKey(
-      `${name}-client`,
-      { description: "Emulator and producers", tags },
-      parent,
-    );
-    new aws.apigateway.UsagePlanKey(
-      `${name}-client`,
-      { keyId: key.id, keyType: "API_KEY", usagePlanId: plan.id },
-      parent,
-    );
+    const { stage, key } = keyedStage({
+      api,
+      deployment,
+      resourceName: `${name}-api`,
+      keyResourceName: `${name}-client`,
+      accessLogGroupName: `/aws/apigateway/${name}-kafka-access`,
+      usagePlanDescription: "Clients of the Kafka REST ingest",
+      logRetentionDays: logRetention,
+      throttleRateLimit: args.throttleRateLimit,
+      throttleBurstLimit: args.throttleBurstLimit,
+      quotaPerDay: args.quotaPerDay,
+      apiGatewayAccount: args.apiGatewayAccount,
+      tags,
+      parent: this,
+    });
 
     // The S3 sink connector.
     const plugin = parsePluginLocation(args.sinkPluginLocation);
@@ -570,8 +528,8 @@ export class KafkaIngest extends pulumi.ComponentResource {
     this.bootstrapBrokers = cluster.bootstrapBrokersSaslIam;
     this.topics = pulumi.output(topicList);
     this.apiUrl = stage.invokeUrl;
-    this.apiKey = pulumi.secret(key.value);
-    this.apiKeyId = key.id;
+    this.apiKey = pulumi.secret(key!.value);
+    this.apiKeyId = key!.id;
     this.functionName = fn.name;
     this.connectorArn = connector.arn;
     this.registerOutputs({
@@ -585,21 +543,6 @@ export class KafkaIngest extends pulumi.ComponentResource {
     });
   }
 }
-
-/** Fields of each API access-log line (API Gateway $context variables). */
-export const ACCESS_LOG_FORMAT = {
-  requestId: "$context.requestId",
-  ip: "$context.identity.sourceIp",
-  apiKeyId: "$context.identity.apiKeyId",
-  method: "$context.httpMethod",
-  path: "$context.path",
-  status: "$context.status",
-  error: "$context.error.message",
-  integrationStatus: "$context.integration.status",
-  latencyMs: "$context.responseLatency",
-  bytes: "$context.responseLength",
-  time: "$context.requestTime",
-};
 
 export function lambdaTrustPolicy(accountId: string): PolicyDocument {
   return {

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument, policyJson, serviceTrustPolicy } from "../defaults";
 import { EVENT_KINDS, EventKind } from "../events";
-import { ACCESS_LOG_FORMAT } from "../kafkaIngest";
+import { keyedStage } from "../apiStage";
 import {
   CLIENT_ERROR_RESPONSE_TEMPLATE,
   GATEWAY_RESPONSES,
@@ -298,67 +298,22 @@ export class KinesisIngest extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...routeResources, rolePolicy] },
     );
-    const accessLogs = new aws.cloudwatch.LogGroup(
-      `${name}-kinesis-api-access`,
-      { name: `/aws/apigateway/${name}-kinesis-access`, retentionInDays: args.logRetentionDays ?? 30, tags },
-      parent,
-    );
-    const stage = new aws.apigateway.Stage(
-      `${name}-kinesis-api`,
-      {
-        restApi: api.id,
-        deployment: deployment.id,
-        stageName: "v1",
-        accessLogSettings: { destinationArn: accessLogs.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
-        tags,
-      },
-      { parent: this, dependsOn: args.apiGatewayAccount ? [args.apiGatewayAccount] : [] },
-    );
-    new aws.apigateway.MethodSettings(
-      `${name}-kinesis-api`,
-      {
-        restApi: api.id,
-        stageName: stage.stageName,
-        methodPath: "*/*",
-        settings: {
-          metricsEnabled: true,
-          loggingLevel: "ERROR",
-          dataTraceEnabled: false,
-          throttlingRateLimit: args.throttleRateLimit ?? 100,
-          throttlingBurstLimit: args.throttleBurstLimit ?? 200,
-        },
-      },
-      parent,
-    );
-    const plan = new aws.apigateway.UsagePlan(
-      `${name}-kinesis-api`,
-      {
-        description: "Clients of the Kinesis ingest",
-        apiStages: [{ apiId: api.id, stage: stage.stageName }],
-        throttleSettings: {
-          rateLimit: args.throttleRateLimit ?? 100,
-          burstLimit: args.throttleBurstLimit ?? 200,
-        },
-        ...(args.quotaPerDay !== undefined
-          ? { quotaSettings: { limit: args.quotaPerDay, period: "DAY" } }
-          : {}),
-        tags,
-      },
-      parent,
-    );
-    const key =
-      args.apiKeyId === undefined
-        ? new aws.apigateway.ApiKey(
-            `${name}-kinesis-client`,
-            { description: "Emulator and producers", tags },
-            parent,
-          )
-        : undefined;
-    new aws.apigateway.UsagePlanKey(
-      `${name}-kinesis-client`,
-      { keyId: key ? key.id : args.apiKeyId!, keyType: "API_KEY", usagePlanId: plan.id },
-      parent,
-    );
+    const { stage, key } = keyedStage({
+      api,
+      deployment,
+      resourceName: `${name}-kinesis-api`,
+      keyResourceName: `${name}-kinesis-client`,
+      accessLogGroupName: `/aws/apigateway/${name}-kinesis-access`,
+      usagePlanDescription: "Clients of the Kinesis ingest",
+      logRetentionDays: args.logRetentionDays,
+      throttleRateLimit: args.throttleRateLimit,
+      throttleBurstLimit: args.throttleBurstLimit,
+      quotaPerDay: args.quotaPerDay,
+      apiKeyId: args.apiKeyId,
+      apiGatewayAccount: args.apiGatewayAccount,
+      tags,
+      parent: this,
+    });
 
     this.streamNames = pulumi.output(EVENT_KINDS.map((k) => names[k]));
     this.streamArns = pulumi.all(streams.map((s) => s.arn));
