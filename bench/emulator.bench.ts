@@ -20,38 +20,7 @@ import { seedSource } from "../emulator/seed";
 import { createSourcePool, PostSource } from "../emulator/source";
 import { KafkaBroker } from "../local/services/kafka";
 import { MariaDb } from "../local/services/mariadb";
-import { REPO_ROOT } from "../local/services/paths";
-import { ServiceProcess } from "../local/services/process";
-
-async function startProcess(
-  name: string,
-  script: string,
-  args: string[],
-  dir: string,
-): Promise<{ url: string; process: ServiceProcess }> {
-  const log = path.join(dir, `${name}.log`);
-  const proc = new ServiceProcess({
-    name,
-    command: process.execPath,
-    args: ["-r", "ts-node/register", path.join(REPO_ROOT, script), ...args],
-    logFile: log,
-    cwd: REPO_ROOT,
-  });
-  proc.start();
-  await proc.waitUntil(
-    () => Promise.resolve(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes('"url"')),
-    60000,
-  );
-  const url = (
-    JSON.parse(
-      fs
-        .readFileSync(log, "utf8")
-        .split("\n")
-        .find((l) => l.includes('"url"'))!,
-    ) as { url: string }
-  ).url;
-  return { url, process: proc };
-}
+import { ServiceProcess, startUrlService } from "../local/services/process";
 
 /** The original emulator's loop, minus its sleep: connect, scan to a random row per table, post each record. */
 async function originalApproach(dbUrl: string, url: string, seconds: number, rows: number): Promise<number> {
@@ -101,7 +70,7 @@ async function main(): Promise<void> {
   let broker: KafkaBroker | undefined;
   try {
     await seedSource(pool, { posts: opts.posts, seed: 1, malformedShare: 0.02, replace: true });
-    const noop = await startProcess("noop", "bench/noopTarget.ts", [], dir);
+    const noop = await startUrlService("noop", "bench/noopTarget.ts", [], dir);
     processes.push(noop.process);
     const endpoints = {
       kafka: { url: noop.url, topics: { pin: "b.pin", geo: "b.geo", user: "b.user" } },
@@ -131,7 +100,7 @@ async function main(): Promise<void> {
       topics: ["b.pin", "b.geo", "b.user"].map((topic) => ({ topic, numPartitions: 3 })),
     });
     await admin.disconnect();
-    const ingest = await startProcess(
+    const ingest = await startUrlService(
       "rest-ingest",
       "local/restIngestServer.ts",
       [

@@ -17,7 +17,7 @@ import { Command } from "commander";
 import { Kafka, logLevel } from "kafkajs";
 import { KafkaBroker } from "../local/services/kafka";
 import { jvmLibsDir, REPO_ROOT } from "../local/services/paths";
-import { ServiceProcess } from "../local/services/process";
+import { ServiceProcess, startUrlService } from "../local/services/process";
 import { pinRecord } from "../test/fixtures/events";
 
 const run = promisify(execFile);
@@ -120,23 +120,7 @@ async function main(): Promise<void> {
 
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-kafka-"));
   const broker = await KafkaBroker.launch({ stateDir, heap: "1g" });
-  const server = new ServiceProcess({
-    name: "rest-ingest",
-    command: process.execPath,
-    args: [
-      "-r",
-      "ts-node/register",
-      path.join(REPO_ROOT, "local", "restIngestServer.ts"),
-      "--brokers",
-      broker.bootstrap,
-      "--topics",
-      JSON.stringify({ "bench.pin": "pin" }),
-      "--api-key",
-      "bench",
-    ],
-    logFile: path.join(stateDir, "rest-ingest.log"),
-    cwd: REPO_ROOT,
-  });
+  let server: ServiceProcess | undefined;
   try {
     const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
@@ -148,17 +132,21 @@ async function main(): Promise<void> {
       ],
     });
     await admin.disconnect();
-    server.start();
-    await server.waitUntil(
-      () =>
-        Promise.resolve(fs.readFileSync(path.join(stateDir, "rest-ingest.log"), "utf8").includes('"url"')),
-      60000,
+    const started = await startUrlService(
+      "rest-ingest",
+      "local/restIngestServer.ts",
+      [
+        "--brokers",
+        broker.bootstrap,
+        "--topics",
+        JSON.stringify({ "bench.pin": "pin" }),
+        "--api-key",
+        "bench",
+      ],
+      stateDir,
     );
-    const url = (
-      JSON.parse(fs.readFileSync(path.join(stateDir, "rest-ingest.log"), "utf8").trim().split("\n")[0]) as {
-        url: string;
-      }
-    ).url;
+    server = started.process;
+    const url = started.url;
 
     const recordSize = Buffer.byteLength(JSON.stringify(pinRecord(1, { title: "Bench title 1" })));
     const results: Result[] = [];
@@ -191,7 +179,7 @@ async function main(): Promise<void> {
       JSON.stringify({ recordSize, results }, null, 2),
     );
   } finally {
-    await server.stop();
+    await server?.stop();
     await broker.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });
   }

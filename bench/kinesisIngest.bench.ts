@@ -12,8 +12,7 @@ import * as path from "node:path";
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { Command } from "commander";
 import { KinesisLocal } from "../local/services/kinesis";
-import { REPO_ROOT } from "../local/services/paths";
-import { ServiceProcess } from "../local/services/process";
+import { ServiceProcess, startUrlService } from "../local/services/process";
 import { userRecord } from "../test/fixtures/events";
 
 async function measure(seconds: number, concurrency: number, once: () => Promise<number>): Promise<number> {
@@ -51,37 +50,17 @@ async function main(): Promise<void> {
     stateDir: dir,
     streams: ["b-one", "b-batch", "b-sdk"].map((name) => ({ name, shards: 4 })),
   });
-  const log = path.join(dir, "api.log");
-  const api = new ServiceProcess({
-    name: "kinesis-api",
-    command: process.execPath,
-    args: [
-      "-r",
-      "ts-node/register",
-      path.join(REPO_ROOT, "local", "kinesisApiServer.ts"),
-      "--kinesis",
-      kinesis.endpoint,
-      "--streams",
-      "b-one,b-batch",
-    ],
-    logFile: log,
-    cwd: REPO_ROOT,
-  });
+  let api: ServiceProcess | undefined;
   const client = kinesis.client();
   try {
-    api.start();
-    await api.waitUntil(
-      () => Promise.resolve(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes('"url"')),
-      60000,
+    const started = await startUrlService(
+      "kinesis-api",
+      "local/kinesisApiServer.ts",
+      ["--kinesis", kinesis.endpoint, "--streams", "b-one,b-batch"],
+      dir,
     );
-    const url = (
-      JSON.parse(
-        fs
-          .readFileSync(log, "utf8")
-          .split("\n")
-          .find((l) => l.includes('"url"'))!,
-      ) as { url: string }
-    ).url;
+    api = started.process;
+    const url = started.url;
     const one = JSON.stringify({ Data: userRecord(1), PartitionKey: "1" });
     const batch = JSON.stringify({
       records: Array.from({ length: 500 }, (_, i) => ({ data: userRecord(i), "partition-key": String(i) })),
@@ -133,7 +112,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     client.destroy();
-    await api.stop();
+    await api?.stop();
     await kinesis.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

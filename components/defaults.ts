@@ -91,8 +91,15 @@ export function accessLogDeliveryStatement(
   };
 }
 
-/** Trust policy letting one AWS service assume a role, only for this account's resources. */
-export function serviceTrustPolicy(service: string, accountId: string): PolicyDocument {
+/**
+ * Trust policy letting one AWS service assume a role, only for this account's resources, and, when given,
+ * only for resources matching `sourceArnLike` (AWS's confused-deputy conditions).
+ */
+export function serviceTrustPolicy(
+  service: string,
+  accountId: string,
+  sourceArnLike?: string,
+): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -100,7 +107,10 @@ export function serviceTrustPolicy(service: string, accountId: string): PolicyDo
         Effect: "Allow",
         Principal: { Service: service },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": accountId },
+          ...(sourceArnLike ? { ArnLike: { "aws:SourceArn": sourceArnLike } } : {}),
+        },
       },
     ],
   };

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
-import { policyJson, PolicyDocument } from "../defaults";
+import { policyJson, serviceTrustPolicy } from "../defaults";
 import { EventKind, EVENT_KINDS } from "../events";
 import { keyedStage } from "../apiStage";
 import { connectorPolicy, ingestFunctionPolicy } from "./policies";
@@ -279,7 +279,9 @@ export class KafkaIngest extends pulumi.ComponentResource {
     const functionRole = new aws.iam.Role(
       `${name}-ingest-fn`,
       {
-        assumeRolePolicy: identity.accountId.apply((id) => policyJson(lambdaTrustPolicy(id))),
+        assumeRolePolicy: identity.accountId.apply((id) =>
+          policyJson(serviceTrustPolicy("lambda.amazonaws.com", id)),
+        ),
         tags,
       },
       parent,
@@ -461,7 +463,15 @@ export class KafkaIngest extends pulumi.ComponentResource {
       {
         assumeRolePolicy: pulumi
           .all([identity.accountId, region.region])
-          .apply(([id, r]) => policyJson(connectorTrustPolicy(id, r, connectorName))),
+          .apply(([id, r]) =>
+            policyJson(
+              serviceTrustPolicy(
+                "kafkaconnect.amazonaws.com",
+                id,
+                `arn:aws:kafkaconnect:${r}:${id}:connector/${connectorName}/*`,
+              ),
+            ),
+          ),
         tags,
       },
       parent,
@@ -542,42 +552,4 @@ export class KafkaIngest extends pulumi.ComponentResource {
       connectorArn: this.connectorArn,
     });
   }
-}
-
-export function lambdaTrustPolicy(accountId: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "lambda.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-    ],
-  };
-}
-
-/** MSK Connect may assume the role only for this stack's connector (AWS's confused-deputy conditions). */
-export function connectorTrustPolicy(
-  accountId: string,
-  region: string,
-  connectorName: string,
-): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "kafkaconnect.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": accountId },
-          ArnLike: {
-            "aws:SourceArn": `arn:aws:kafkaconnect:${region}:${accountId}:connector/${connectorName}/*`,
-          },
-        },
-      },
-    ],
-  };
 }

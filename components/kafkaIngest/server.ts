@@ -4,7 +4,7 @@
  * given one, caps the body size, and answers GET /healthz with its counters.
  */
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
+import { listen, Listening } from "../listen";
 import {
   createRestIngest,
   DEFAULT_MAX_BODY_BYTES,
@@ -21,11 +21,8 @@ export interface RestIngestServerOptions extends RestIngestOptions {
   apiKey?: string;
 }
 
-export interface RestIngestServer {
-  url: string;
-  port: number;
+export interface RestIngestServer extends Listening {
   stats: ReturnType<typeof createRestIngest>["stats"];
-  close(): Promise<void>;
 }
 
 export async function startRestIngestServer(options: RestIngestServerOptions): Promise<RestIngestServer> {
@@ -92,21 +89,6 @@ export async function startRestIngestServer(options: RestIngestServerOptions): P
       );
     });
   });
-  server.keepAliveTimeout = 30000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-    port,
-    stats: ingest.stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const listening = await listen(server, options.host, options.port);
+  return { ...listening, stats: ingest.stats };
 }

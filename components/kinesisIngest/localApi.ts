@@ -9,7 +9,7 @@
  * other with AccessDeniedException; locally there is no IAM, so the twin gives that same answer itself.
  */
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
+import { listen, Listening } from "../listen";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import Ajv, { ErrorObject } from "ajv-draft-04";
@@ -38,10 +38,7 @@ export interface KinesisApiOptions {
   port?: number;
 }
 
-export interface KinesisApiServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type KinesisApiServer = Listening;
 
 interface HttpAnswer {
   status: number;
@@ -224,18 +221,5 @@ export async function startKinesisApiServer(options: KinesisApiOptions): Promise
       );
     });
   });
-  server.keepAliveTimeout = 30000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.host, options.port);
 }

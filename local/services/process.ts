@@ -5,6 +5,8 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { REPO_ROOT } from "./paths";
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -113,4 +115,35 @@ export class ServiceProcess {
     this.child.kill("SIGKILL");
     await this.exited;
   }
+}
+
+/**
+ * Starts one of the project's TypeScript servers (local/restIngestServer.ts, local/kinesisApiServer.ts,
+ * bench/noopTarget.ts) as its own Node process and resolves with the URL it prints as {"url": ...}.
+ */
+export async function startUrlService(
+  name: string,
+  script: string,
+  args: string[],
+  logDir: string,
+): Promise<{ url: string; process: ServiceProcess }> {
+  const root = REPO_ROOT;
+  const logFile = path.join(logDir, `${name}.log`);
+  const proc = new ServiceProcess({
+    name,
+    command: process.execPath,
+    args: ["-r", "ts-node/register", path.join(root, script), ...args],
+    logFile,
+    cwd: root,
+  });
+  proc.start();
+  const urlLine = () =>
+    fs.existsSync(logFile)
+      ? fs
+          .readFileSync(logFile, "utf8")
+          .split("\n")
+          .find((l) => l.includes('"url"'))
+      : undefined;
+  await proc.waitUntil(() => Promise.resolve(urlLine() !== undefined), 60000);
+  return { url: (JSON.parse(urlLine()!) as { url: string }).url, process: proc };
 }
