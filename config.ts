@@ -19,6 +19,16 @@ export const LOG_RETENTION_DAYS = [
 export const DATABRICKS_RUNTIMES = Object.keys(runtimes.databricksRuntimes);
 export const AIRFLOW_VERSIONS = Object.keys(runtimes.mwaaAirflowVersions);
 
+export const MWAA_ENVIRONMENT_CLASSES = [
+  "mw1.micro",
+  "mw1.small",
+  "mw1.medium",
+  "mw1.large",
+  "mw1.xlarge",
+  "mw1.2xlarge",
+] as const;
+export const WEBSERVER_ACCESS = ["private", "public"] as const;
+
 export type KinesisMode = (typeof KINESIS_MODES)[number];
 export type NatGatewayMode = (typeof NAT_GATEWAY_MODES)[number];
 
@@ -62,6 +72,22 @@ export interface StackConfig {
     throttleBurstLimit: number;
     quotaPerDay?: number;
     functionMemoryMb: number;
+  };
+  batch: {
+    nodeType: string;
+    workers: number;
+    maxRetries: number;
+    timeoutMinutes: number;
+    /** The Databricks workspace's cross-account role, granted iam:PassRole on the job's role. */
+    crossAccountRoleName?: string;
+  };
+  airflow: {
+    environmentClass: (typeof MWAA_ENVIRONMENT_CLASSES)[number];
+    maxWorkers: number;
+    webserverAccess: (typeof WEBSERVER_ACCESS)[number];
+    /** Use this MWAA environment instead of creating one (with existingDagBucket). */
+    existingEnvironmentName?: string;
+    existingDagBucket?: string;
   };
   manageApiGatewayAccount: boolean;
   logRetentionDays: number;
@@ -176,6 +202,34 @@ export const CONFIG_KEYS = {
     schema: z.enum(AIRFLOW_VERSIONS as [string, ...string[]]),
     expected: `must be one of ${AIRFLOW_VERSIONS.join("|")}`,
   },
+  batchNodeType: {
+    schema: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/),
+    expected: "must be an EC2 node type like m5d.large",
+  },
+  batchWorkers: { schema: intText(1, 100), expected: "must be an integer from 1 to 100" },
+  batchMaxRetries: { schema: intText(0, 10), expected: "must be an integer from 0 to 10" },
+  batchTimeoutMinutes: { schema: intText(10, 1440), expected: "must be an integer from 10 to 1440" },
+  databricksCrossAccountRoleName: {
+    schema: z.string().regex(/^[\w+=,.@-]{1,64}$/),
+    expected: "must be an IAM role name (1-64 characters of letters, digits and +=,.@_-)",
+  },
+  mwaaEnvironmentClass: {
+    schema: z.enum(MWAA_ENVIRONMENT_CLASSES),
+    expected: `must be one of ${MWAA_ENVIRONMENT_CLASSES.join("|")}`,
+  },
+  mwaaMaxWorkers: { schema: intText(1, 25), expected: "must be an integer from 1 to 25" },
+  mwaaWebserverAccess: {
+    schema: z.enum(WEBSERVER_ACCESS),
+    expected: `must be one of ${WEBSERVER_ACCESS.join("|")}`,
+  },
+  existingMwaaEnvironmentName: {
+    schema: z.string().regex(/^[a-zA-Z][0-9a-zA-Z_-]{0,79}$/),
+    expected: "must be an MWAA environment name (a letter, then up to 79 letters, digits, '-' and '_')",
+  },
+  existingMwaaDagBucket: {
+    schema: z.string().regex(/^airflow-[a-z0-9][a-z0-9.-]{0,53}[a-z0-9]$/),
+    expected: "must be an S3 bucket name starting with 'airflow-' (MWAA requires it)",
+  },
   alertEmail: { schema: z.email(), expected: "must be an email address" },
   tags: {
     schema: jsonText(z.record(z.string().min(1).max(128), z.string().max(256))),
@@ -288,6 +342,35 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     quotaPerDay: read("ingestQuotaPerDay"),
     functionMemoryMb: read("ingestFunctionMemoryMb") ?? 512,
   };
+  const batch: StackConfig["batch"] = {
+    nodeType: read("batchNodeType") ?? "m5d.large",
+    workers: read("batchWorkers") ?? 2,
+    maxRetries: read("batchMaxRetries") ?? 2,
+    timeoutMinutes: read("batchTimeoutMinutes") ?? 120,
+    crossAccountRoleName: read("databricksCrossAccountRoleName"),
+  };
+  const airflow: StackConfig["airflow"] = {
+    environmentClass: read("mwaaEnvironmentClass") ?? "mw1.small",
+    maxWorkers: read("mwaaMaxWorkers") ?? 2,
+    webserverAccess: read("mwaaWebserverAccess") ?? "private",
+    existingEnvironmentName: read("existingMwaaEnvironmentName"),
+    existingDagBucket: read("existingMwaaDagBucket"),
+  };
+  if ((raw.existingMwaaEnvironmentName === undefined) !== (raw.existingMwaaDagBucket === undefined)) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:existingMwaaEnvironmentName and ${CONFIG_NAMESPACE}:existingMwaaDagBucket must be set together`,
+    );
+  }
+  if (
+    raw.existingMwaaEnvironmentName !== undefined &&
+    (raw.mwaaEnvironmentClass !== undefined ||
+      raw.mwaaMaxWorkers !== undefined ||
+      raw.mwaaWebserverAccess !== undefined)
+  ) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:mwaaEnvironmentClass, mwaaMaxWorkers and mwaaWebserverAccess apply only to a created environment; remove them when existingMwaaEnvironmentName is set`,
+    );
+  }
   const manageApiGatewayAccount = read("manageApiGatewayAccount") ?? true;
   if (throttleBurstLimit < throttleRateLimit) {
     problems.push(
@@ -303,6 +386,8 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     kinesis: { mode, shardCount, retentionHours },
     kafka,
     ingest,
+    batch,
+    airflow,
     manageApiGatewayAccount,
     logRetentionDays,
     databricksRuntime,

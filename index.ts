@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { ApiGatewayAccount } from "./components/apiGatewayAccount";
+import { BatchLakehouse } from "./components/batchLakehouse";
 import { standardTags } from "./components/defaults";
 import { KafkaIngest } from "./components/kafkaIngest";
 import { KinesisIngest } from "./components/kinesisIngest";
@@ -87,6 +88,39 @@ const kinesisIngest = new KinesisIngest(config.namePrefix, {
   tags,
 });
 
+const batch = new BatchLakehouse(config.namePrefix, {
+  namePrefix: config.namePrefix,
+  lakeBucketName: lake.bucketName,
+  lakeBucketArn: lake.bucketArn,
+  kmsKeyArn: lake.kmsKeyArn,
+  topicPrefix: config.namePrefix,
+  sparkVersion: config.databricksRuntime,
+  nodeType: config.batch.nodeType,
+  workers: config.batch.workers,
+  maxRetries: config.batch.maxRetries,
+  timeoutMinutes: config.batch.timeoutMinutes,
+  alertEmail: config.alertEmail,
+  databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
+  airflow:
+    config.airflow.existingEnvironmentName !== undefined && config.airflow.existingDagBucket !== undefined
+      ? {
+          mode: "existing",
+          environmentName: config.airflow.existingEnvironmentName,
+          dagBucketName: config.airflow.existingDagBucket,
+        }
+      : {
+          mode: "create",
+          version: config.airflowVersion,
+          environmentClass: config.airflow.environmentClass,
+          maxWorkers: config.airflow.maxWorkers,
+          webserverAccess: config.airflow.webserverAccess,
+          vpcId: network.vpcId,
+          // MWAA takes exactly two subnets.
+          subnetIds: network.privateSubnets.slice(0, 2),
+        },
+  tags,
+});
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const lakeBucketName = lake.bucketName;
@@ -103,3 +137,11 @@ export const s3SinkConnectorArn = kafkaIngest.connectorArn;
 export const kinesisStreams = kinesisIngest.streamNames;
 /** Base URL of the Kinesis API: PUT <url>/streams/<stream>/record(s). */
 export const kinesisApiUrl = kinesisIngest.apiUrl;
+/** The daily batch's Databricks job (run by Airflow's DAG pinterest_batch_daily). */
+export const batchJobId = batch.jobId;
+export const batchJobUrl = batch.jobUrl;
+/** Delta root of the silver, gold and quarantine tables. */
+export const batchTablesLocation = batch.tablesLocation;
+export const airflowEnvironmentName = batch.airflowEnvironmentName;
+export const airflowWebserverUrl = batch.airflowWebserverUrl;
+export const dagBucketName = batch.dagBucketName;

@@ -9,13 +9,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  accessLogDeliveryStatement,
-  blockAllPublicAccess,
-  bucketOwnerEnforced,
-  policyJson,
-  tlsOnlyBucketPolicy,
-} from "./defaults";
+import { accessLogDeliveryStatement, policyJson, tlsOnlyBucketPolicy } from "./defaults";
+import { secureBucket } from "./secureBucket";
 
 export interface LakeArgs {
   /** Days raw topic objects (`topics/`) are kept. Default 30. */
@@ -95,7 +90,7 @@ export class Lake extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const logs = this.secureBucket(`${name}-access-logs`, {
+    const logs = secureBucket(this, `${name}-access-logs`, {
       tags,
       forceDestroy: args.forceDestroy,
       encryption: { sseAlgorithm: "AES256" },
@@ -109,7 +104,7 @@ export class Lake extends pulumi.ComponentResource {
         },
       ],
     });
-    const lake = this.secureBucket(`${name}-lake`, {
+    const lake = secureBucket(this, `${name}-lake`, {
       tags,
       forceDestroy: args.forceDestroy,
       encryption: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
@@ -160,52 +155,5 @@ export class Lake extends pulumi.ComponentResource {
       kmsKeyArn: this.kmsKeyArn,
       accessLogBucketName: this.accessLogBucketName,
     });
-  }
-
-  /** A bucket with the settings every bucket of ours has; its policy is attached by the caller. */
-  private secureBucket(
-    name: string,
-    opts: {
-      tags: Record<string, string>;
-      forceDestroy?: pulumi.Input<boolean>;
-      encryption: aws.types.input.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault;
-      lifecycle: aws.types.input.s3.BucketLifecycleConfigurationRule[];
-    },
-  ): { bucket: aws.s3.Bucket; publicAccessBlock: aws.s3.BucketPublicAccessBlock } {
-    const bucket = new aws.s3.Bucket(
-      name,
-      { forceDestroy: opts.forceDestroy ?? false, tags: opts.tags },
-      { parent: this },
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      name,
-      { bucket: bucket.id, ...blockAllPublicAccess },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, ...bucketOwnerEnforced }, { parent: this });
-    new aws.s3.BucketVersioning(
-      name,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      name,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: opts.encryption,
-            bucketKeyEnabled: opts.encryption.sseAlgorithm === "aws:kms",
-          },
-        ],
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      name,
-      { bucket: bucket.id, rules: opts.lifecycle },
-      { parent: this },
-    );
-    return { bucket, publicAccessBlock };
   }
 }

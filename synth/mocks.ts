@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const SECRET_PLACEHOLDER = "[secret]";
+/** The Databricks workspace the mocked provider is configured for. */
+export const MOCK_DATABRICKS_HOST = "https://dbc-0a1b2c3d-4e5f.cloud.databricks.com";
 
 export interface RecordedResource {
   urn: string;
@@ -71,7 +73,10 @@ const ec2Id =
 
 const STATE_FACTORIES: Record<string, StateFactory> = {
   "aws:s3/bucket:Bucket": (name, inputs, { region, seed }) => {
-    const bucket = autoName(name, seed, inputs.bucket);
+    const bucket =
+      typeof inputs.bucketPrefix === "string"
+        ? `${inputs.bucketPrefix}${hex(seed, 12)}`
+        : autoName(name, seed, inputs.bucket);
     return {
       id: bucket,
       state: {
@@ -233,6 +238,79 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
     const arn = `arn:aws:kinesis:${region}:${account}:stream/${streamName}`;
     return { id: arn, state: { name: streamName, arn } };
   },
+  "aws:iam/instanceProfile:InstanceProfile": (name, inputs, { account, seed }) => {
+    const profileName = autoName(name, seed, inputs.name);
+    return {
+      id: profileName,
+      state: {
+        name: profileName,
+        arn: `arn:aws:iam::${account}:instance-profile/${profileName}`,
+        uniqueId: `AIPA${hex(seed, 17).toUpperCase()}`,
+      },
+    };
+  },
+  "aws:secretsmanager/secret:Secret": (name, inputs, { region, account, seed }) => {
+    const secretName = autoName(name, seed, inputs.name);
+    // Secrets Manager appends six random characters to every secret's ARN.
+    const arn = `arn:aws:secretsmanager:${region}:${account}:secret:${secretName}-${hex(seed, 6)}`;
+    return { id: arn, state: { arn, name: secretName } };
+  },
+  "aws:secretsmanager/secretVersion:SecretVersion": (_name, inputs, { seed }) => ({
+    id: `${String(inputs.secretId)}|${uuid(seed)}`,
+    state: { versionId: uuid(seed), arn: inputs.secretId },
+  }),
+  "aws:s3/bucketObjectv2:BucketObjectv2": (_name, inputs, { seed }) => ({
+    id: String(inputs.key),
+    state: { versionId: hex(seed, 32), etag: hex(`${seed}/etag`, 32) },
+  }),
+  "aws:mwaa/environment:Environment": (name, inputs, { region, account, seed }) => {
+    const envName = autoName(name, seed, inputs.name);
+    return {
+      id: envName,
+      state: {
+        arn: `arn:aws:airflow:${region}:${account}:environment/${envName}`,
+        webserverUrl: `${uuid(seed)}-vpce.c2.${region}.airflow.amazonaws.com`,
+        serviceRoleArn: `arn:aws:iam::${account}:role/aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA`,
+        status: "AVAILABLE",
+      },
+    };
+  },
+  "databricks:index/instanceProfile:InstanceProfile": (_name, inputs) => ({
+    id: String(inputs.instanceProfileArn),
+    state: {},
+  }),
+  "databricks:index/directory:Directory": (_name, inputs, { seed }) => ({
+    id: String(inputs.path),
+    state: { objectId: parseInt(hex(seed, 8), 16), workspacePath: `/Workspace${String(inputs.path)}` },
+  }),
+  "databricks:index/workspaceFile:WorkspaceFile": (_name, inputs, { seed }) => ({
+    id: String(inputs.path),
+    state: {
+      objectId: parseInt(hex(seed, 8), 16),
+      url: `${MOCK_DATABRICKS_HOST}/#workspace${String(inputs.path)}`,
+      workspacePath: `/Workspace${String(inputs.path)}`,
+    },
+  }),
+  "databricks:index/notebook:Notebook": (_name, inputs, { seed }) => ({
+    id: String(inputs.path),
+    state: {
+      objectId: parseInt(hex(seed, 8), 16),
+      url: `${MOCK_DATABRICKS_HOST}/#notebook/${parseInt(hex(seed, 8), 16)}`,
+      workspacePath: `/Workspace${String(inputs.path)}`,
+    },
+  }),
+  "databricks:index/servicePrincipal:ServicePrincipal": (_name, _inputs, { seed }) => ({
+    id: String(parseInt(hex(seed, 12), 16)),
+    state: { applicationId: uuid(seed), aclPrincipalId: `servicePrincipals/${uuid(seed)}` },
+  }),
+  "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": (_name, _inputs, { seed }) => ({
+    id: hex(seed, 16),
+    state: { secret: `dose${hex(`${seed}/secret`, 32)}`, status: "ACTIVE" },
+  }),
+  "databricks:index/job:Job": (_name, _inputs, { seed }) => {
+    const id = String(parseInt(hex(seed, 12), 16));
+    return { id, state: { url: `${MOCK_DATABRICKS_HOST}/#job/${id}` } };
+  },
   "aws:iam/rolePolicy:RolePolicy": (name, inputs, { seed }) => {
     const policyName = autoName(name, seed, inputs.name);
     return { id: `${String(inputs.role)}:${policyName}`, state: { name: policyName } };
@@ -326,6 +404,15 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           state: "available",
         };
       }
+      case "databricks:index/getCurrentConfig:getCurrentConfig":
+        return {
+          id: MOCK_DATABRICKS_HOST,
+          host: MOCK_DATABRICKS_HOST,
+          accountId: "",
+          authType: "oauth-m2m",
+          cloudType: "aws",
+          isAccount: false,
+        };
       default:
         throw new Error(`Mock not implemented: ${args.token}`);
     }

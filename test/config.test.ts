@@ -59,6 +59,20 @@ describe("stack configuration", () => {
         quotaPerDay: undefined,
         functionMemoryMb: 512,
       },
+      batch: {
+        nodeType: "m5d.large",
+        workers: 2,
+        maxRetries: 2,
+        timeoutMinutes: 120,
+        crossAccountRoleName: undefined,
+      },
+      airflow: {
+        environmentClass: "mw1.small",
+        maxWorkers: 2,
+        webserverAccess: "private",
+        existingEnvironmentName: undefined,
+        existingDagBucket: undefined,
+      },
       manageApiGatewayAccount: true,
       logRetentionDays: 30,
       databricksRuntime: "17.3.x-scala2.13",
@@ -136,6 +150,34 @@ describe("stack configuration", () => {
     ],
     ["airflowVersion", "2.4.3", "pinterest-pipeline:airflowVersion must be one of 2.10.3, got '2.4.3'"],
     ["alertEmail", "oncall", "pinterest-pipeline:alertEmail must be an email address, got 'oncall'"],
+    [
+      "batchNodeType",
+      "large",
+      "pinterest-pipeline:batchNodeType must be an EC2 node type like m5d.large, got 'large'",
+    ],
+    ["batchWorkers", "0", "pinterest-pipeline:batchWorkers must be an integer from 1 to 100, got '0'"],
+    ["batchMaxRetries", "11", "pinterest-pipeline:batchMaxRetries must be an integer from 0 to 10, got '11'"],
+    [
+      "batchTimeoutMinutes",
+      "5",
+      "pinterest-pipeline:batchTimeoutMinutes must be an integer from 10 to 1440, got '5'",
+    ],
+    [
+      "databricksCrossAccountRoleName",
+      "role/with/slashes",
+      "pinterest-pipeline:databricksCrossAccountRoleName must be an IAM role name (1-64 characters of letters, digits and +=,.@_-), got 'role/with/slashes'",
+    ],
+    [
+      "mwaaEnvironmentClass",
+      "mw1.huge",
+      "pinterest-pipeline:mwaaEnvironmentClass must be one of mw1.micro|mw1.small|mw1.medium|mw1.large|mw1.xlarge|mw1.2xlarge, got 'mw1.huge'",
+    ],
+    ["mwaaMaxWorkers", "26", "pinterest-pipeline:mwaaMaxWorkers must be an integer from 1 to 25, got '26'"],
+    [
+      "mwaaWebserverAccess",
+      "open",
+      "pinterest-pipeline:mwaaWebserverAccess must be one of private|public, got 'open'",
+    ],
     ["tags", "[1]", "pinterest-pipeline:tags must be a map of tag names to string values, got '[1]'"],
     [
       "tags",
@@ -219,6 +261,23 @@ describe("stack configuration", () => {
   });
 
   it("rejects unknown keys, so a typo never falls back to a default", () => {
+    assert.deepEqual(problemsOf({ existingMwaaEnvironmentName: "shared" }), [
+      "pinterest-pipeline:existingMwaaEnvironmentName and pinterest-pipeline:existingMwaaDagBucket must be set together",
+    ]);
+    assert.deepEqual(problemsOf({ existingMwaaDagBucket: "my-dags" }), [
+      "pinterest-pipeline:existingMwaaDagBucket must be an S3 bucket name starting with 'airflow-' (MWAA requires it), got 'my-dags'",
+      "pinterest-pipeline:existingMwaaEnvironmentName and pinterest-pipeline:existingMwaaDagBucket must be set together",
+    ]);
+    assert.deepEqual(
+      problemsOf({
+        existingMwaaEnvironmentName: "shared",
+        existingMwaaDagBucket: "airflow-shared",
+        mwaaMaxWorkers: "3",
+      }),
+      [
+        "pinterest-pipeline:mwaaEnvironmentClass, mwaaMaxWorkers and mwaaWebserverAccess apply only to a created environment; remove them when existingMwaaEnvironmentName is set",
+      ],
+    );
     assert.deepEqual(problemsOf({ kinesisMod: "provisioned" }), [
       "pinterest-pipeline:kinesisMod is not a known key (see docs/configuration.md)",
     ]);

@@ -55,3 +55,15 @@ def test_the_single_task_runs_the_managed_job_by_the_id_in_the_variable(dagbag):
     context = {"var": {"value": type("V", (), {"__getattr__": lambda self, k: Variable.get(k)})()}}
     task.render_template_fields(context)
     assert task.json["job_id"] == "987654321"
+
+
+def test_mwaa_installs_the_databricks_provider_version_the_dag_is_tested_with():
+    from importlib.metadata import version
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "dags" / "mwaa-requirements.txt").read_text()
+    pins = dict(
+        line.split("==") for line in text.splitlines() if "==" in line and not line.startswith(("#", "-"))
+    )
+    assert pins == {"apache-airflow-providers-databricks": version("apache-airflow-providers-databricks")}
+    assert f"constraints-{version('apache-airflow')}/constraints-3.11.txt" in text

@@ -1,0 +1,560 @@
+/**
+ * BatchLakehouse: the daily batch half. The jobs/ package and its notebook uploaded to the Databricks
+ * workspace; a Databricks job on a job cluster at the pinned runtime (retries, failure email) that reaches
+ * the lake through an instance profile (no keys); a service principal that owns the runs; and Airflow (a
+ * new MWAA environment, or an existing one) running dags/pinterest_batch.py, which finds the job id and the
+ * Databricks connection in Secrets Manager (MWAA's secrets backend). The connection's credential is the
+ * service principal's OAuth secret: created here, held by Pulumi as a secret, never in a file.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { policyJson, serviceTrustPolicy, tlsOnlyBucketPolicy } from "../defaults";
+import { LAKE_PREFIXES } from "../lake";
+import { secureBucket } from "../secureBucket";
+import { ec2InstanceTrustPolicy, lakeJobStatements, mwaaExecutionPolicy, passRolePolicy } from "./policies";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const JOBS_PACKAGE_DIR = path.join(REPO_ROOT, "jobs", "src", "pinterest_jobs");
+export const BATCH_NOTEBOOK = path.join(REPO_ROOT, "jobs", "notebooks", "batch.py");
+export const BATCH_DAG = path.join(REPO_ROOT, "dags", "pinterest_batch.py");
+export const MWAA_REQUIREMENTS = path.join(REPO_ROOT, "dags", "mwaa-requirements.txt");
+/** Airflow names the DAG reads (dags/pinterest_batch.py). */
+export const JOB_ID_VARIABLE = "pinterest_batch_job_id";
+export const DATABRICKS_CONNECTION = "databricks_default";
+
+export type AirflowArgs =
+  | {
+      mode: "create";
+      /** MWAA Airflow version, e.g. "2.10.3". */
+      version: string;
+      /** mw1.small etc. Default mw1.small. */
+      environmentClass?: string;
+      /** Default 2. */
+      maxWorkers?: number;
+      /** "private" (VPC only, the default) or "public" (internet, still IAM-authenticated). */
+      webserverAccess?: "private" | "public";
+      /** Two private subnets of the VPC (MWAA takes exactly two). */
+      subnetIds: pulumi.Input<string>[];
+      vpcId: pulumi.Input<string>;
+    }
+  | {
+      mode: "existing";
+      /** An MWAA environment whose secrets backend uses `secretsPrefix` (docs/configuration.md). */
+      environmentName: string;
+      /** Its DAG bucket; the DAG goes to dags/. */
+      dagBucketName: string;
+    };
+
+export interface BatchLakehouseArgs {
+  /** Prefix of physical names (job, environment, secrets). Required. */
+  namePrefix: string;
+  lakeBucketName: pulumi.Input<string>;
+  lakeBucketArn: pulumi.Input<string>;
+  /** The lake's KMS key: the job decrypts and encrypts with it; the secrets are encrypted with it. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** The raw topics are `<topicPrefix>.pin|geo|user`. Required. */
+  topicPrefix: string;
+  /** Databricks runtime of the job cluster, e.g. "17.3.x-scala2.13". Required. */
+  sparkVersion: string;
+  /** Node type of the job cluster. Default "m5d.large". */
+  nodeType?: string;
+  /** Workers of the job cluster. Default 2. */
+  workers?: number;
+  /** Retries of the batch task. Default 2. */
+  maxRetries?: number;
+  /** Minutes before a run is stopped. Default 120. */
+  timeoutMinutes?: number;
+  /** Emailed when a run fails. Default: nobody. */
+  alertEmail?: string;
+  /** Name of the workspace's cross-account role, granted iam:PassRole on the job's role. Default: none. */
+  databricksCrossAccountRoleName?: string;
+  airflow: AirflowArgs;
+  tags?: Record<string, string>;
+}
+
+export function validateBatchLakehouseArgs(args: BatchLakehouseArgs): void {
+  if (!/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/.test(args.namePrefix)) {
+    throw new Error(`namePrefix must be 2-20 characters of a-z, 0-9 and '-', got '${args.namePrefix}'`);
+  }
+  const workers = args.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be >= 1, got ${workers}`);
+  const retries = args.maxRetries ?? 2;
+  if (!Number.isInteger(retries) || retries < 0) throw new Error(`maxRetries must be >= 0, got ${retries}`);
+  if (args.airflow.mode === "create" && args.airflow.subnetIds.length !== 2) {
+    throw new Error(`MWAA takes exactly two private subnets, got ${args.airflow.subnetIds.length}`);
+  }
+}
+
+/** Where things live in the workspace: the notebook next to the package it imports. */
+export function workspacePaths(namePrefix: string): { dir: string; notebook: string; packageDir: string } {
+  const dir = `/Shared/${namePrefix}`;
+  return { dir, notebook: `${dir}/batch`, packageDir: `${dir}/pinterest_jobs` };
+}
+
+/** Secrets Manager names under the environment's prefix, as MWAA's SecretsManagerBackend looks them up. */
+export function airflowSecretNames(namePrefix: string): {
+  prefix: string;
+  connectionsPrefix: string;
+  variablesPrefix: string;
+  connection: string;
+  jobIdVariable: string;
+} {
+  const prefix = `airflow/${namePrefix}/`;
+  return {
+    prefix,
+    connectionsPrefix: `${prefix}connections`,
+    variablesPrefix: `${prefix}variables`,
+    connection: `${prefix}connections/${DATABRICKS_CONNECTION}`,
+    jobIdVariable: `${prefix}variables/${JOB_ID_VARIABLE}`,
+  };
+}
+
+/** The Airflow configuration that points MWAA at this stack's secrets. */
+export function airflowSecretsBackendOptions(namePrefix: string): Record<string, string> {
+  const names = airflowSecretNames(namePrefix);
+  return {
+    "secrets.backend": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+    "secrets.backend_kwargs": JSON.stringify({
+      connections_prefix: names.connectionsPrefix,
+      variables_prefix: names.variablesPrefix,
+    }),
+  };
+}
+
+/** The Databricks connection as Airflow reads it from Secrets Manager (JSON form): OAuth M2M. */
+export function databricksConnectionJson(host: string, clientId: string, clientSecret: string): string {
+  return JSON.stringify({
+    conn_type: "databricks",
+    host,
+    login: clientId,
+    password: clientSecret,
+    extra: { service_principal_oauth: true },
+  });
+}
+
+export class BatchLakehouse extends pulumi.ComponentResource {
+  public readonly jobId: pulumi.Output<string>;
+  public readonly jobUrl: pulumi.Output<string>;
+  public readonly notebookPath: pulumi.Output<string>;
+  /** Application id of the service principal that triggers and runs the job. */
+  public readonly servicePrincipalId: pulumi.Output<string>;
+  public readonly instanceProfileArn: pulumi.Output<string>;
+  public readonly airflowEnvironmentName: pulumi.Output<string>;
+  /** MWAA's webserver URL (undefined with an existing environment). */
+  public readonly airflowWebserverUrl: pulumi.Output<string | undefined>;
+  public readonly dagBucketName: pulumi.Output<string>;
+  /** Delta root of the silver, gold and quarantine tables. */
+  public readonly tablesLocation: pulumi.Output<string>;
+
+  constructor(name: string, args: BatchLakehouseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:lakehouse:BatchLakehouse", name, {}, opts);
+    validateBatchLakehouseArgs(args);
+    const tags = args.tags ?? {};
+    const parent = { parent: this };
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+    const workspace = databricks.getCurrentConfigOutput({}, parent);
+    const paths = workspacePaths(args.namePrefix);
+    const secretNames = airflowSecretNames(args.namePrefix);
+
+    // --- S3 access for the job cluster: an instance profile limited to the lake prefixes it uses.
+    const jobRole = new aws.iam.Role(
+      `${name}-job`,
+      {
+        description: "Databricks batch job cluster: reads raw topics, writes Delta tables",
+        assumeRolePolicy: policyJson(ec2InstanceTrustPolicy()),
+        tags,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-job-lake`,
+      {
+        role: jobRole.id,
+        policy: pulumi.all([args.lakeBucketArn, args.kmsKeyArn]).apply(([bucket, key]) =>
+          policyJson({
+            Version: "2012-10-17",
+            Statement: lakeJobStatements(bucket, key, {
+              read: [LAKE_PREFIXES.rawTopics],
+              write: [LAKE_PREFIXES.delta],
+            }),
+          }),
+        ),
+      },
+      parent,
+    );
+    const awsInstanceProfile = new aws.iam.InstanceProfile(
+      `${name}-job`,
+      { role: jobRole.name, tags },
+      parent,
+    );
+    if (args.databricksCrossAccountRoleName) {
+      new aws.iam.RolePolicy(
+        `${name}-pass-job-role`,
+        {
+          role: args.databricksCrossAccountRoleName,
+          policy: jobRole.arn.apply((arn) => policyJson(passRolePolicy(arn))),
+        },
+        parent,
+      );
+    }
+    const instanceProfile = new databricks.InstanceProfile(
+      `${name}-job`,
+      { instanceProfileArn: awsInstanceProfile.arn },
+      parent,
+    );
+
+    // --- The code: the package and the notebook that imports it, side by side in the workspace.
+    const directory = new databricks.Directory(`${name}-code`, { path: paths.dir }, parent);
+    const codeParent = { parent: this, dependsOn: [directory] };
+    const packageFiles = fs
+      .readdirSync(JOBS_PACKAGE_DIR)
+      .filter((f) => f.endsWith(".py"))
+      .sort();
+    const uploads = packageFiles.map(
+      (file) =>
+        new databricks.WorkspaceFile(
+          `${name}-pkg-${file
+            .replace(/\.py$/, "")
+            .replace(/^_+|_+$/g, "")
+            .replace(/_/g, "-")}`,
+          { path: `${paths.packageDir}/${file}`, source: path.join(JOBS_PACKAGE_DIR, file) },
+          codeParent,
+        ),
+    );
+    const notebook = new databricks.Notebook(
+      `${name}-batch`,
+      { path: paths.notebook, language: "PYTHON", source: BATCH_NOTEBOOK },
+      codeParent,
+    );
+
+    // --- The identity that triggers (from Airflow) and runs the job: nothing else.
+    const principal = new databricks.ServicePrincipal(
+      `${name}-airflow`,
+      { displayName: `${args.namePrefix}-batch-runner`, allowClusterCreate: false },
+      parent,
+    );
+    new databricks.ServicePrincipalRole(
+      `${name}-airflow-profile`,
+      { servicePrincipalId: principal.id, role: instanceProfile.id },
+      parent,
+    );
+    const principalSecret = new databricks.ServicePrincipalSecret(
+      `${name}-airflow`,
+      { servicePrincipalId: principal.id },
+      { parent: this, additionalSecretOutputs: ["secret"] },
+    );
+    new databricks.Permissions(
+      `${name}-code`,
+      {
+        directoryPath: directory.path,
+        accessControls: [{ servicePrincipalName: principal.applicationId, permissionLevel: "CAN_READ" }],
+      },
+      parent,
+    );
+
+    const lakeUri = pulumi.interpolate`s3://${args.lakeBucketName}`;
+    this.tablesLocation = pulumi.interpolate`${lakeUri}/${LAKE_PREFIXES.delta.replace(/\/$/, "")}`;
+    const job = new databricks.Job(
+      `${name}-batch`,
+      {
+        name: `${args.namePrefix}-batch`,
+        description:
+          "Daily batch: raw topics -> silver, quarantine and gold Delta tables (jobs/src/pinterest_jobs/batch.py). Triggered by Airflow.",
+        maxConcurrentRuns: 1,
+        timeoutSeconds: (args.timeoutMinutes ?? 120) * 60,
+        runAs: { servicePrincipalName: principal.applicationId },
+        ...(args.alertEmail ? { emailNotifications: { onFailures: [args.alertEmail] } } : {}),
+        jobClusters: [
+          {
+            jobClusterKey: "batch",
+            newCluster: {
+              sparkVersion: args.sparkVersion,
+              nodeTypeId: args.nodeType ?? "m5d.large",
+              numWorkers: args.workers ?? 2,
+              dataSecurityMode: "SINGLE_USER",
+              singleUserName: principal.applicationId,
+              enableLocalDiskEncryption: true,
+              awsAttributes: {
+                instanceProfileArn: instanceProfile.id,
+                availability: "SPOT_WITH_FALLBACK",
+                firstOnDemand: 1,
+                zoneId: "auto",
+              },
+              customTags: tags,
+            },
+          },
+        ],
+        tasks: [
+          {
+            taskKey: "batch",
+            jobClusterKey: "batch",
+            notebookTask: {
+              notebookPath: notebook.path,
+              source: "WORKSPACE",
+              baseParameters: {
+                lake: lakeUri,
+                out: this.tablesLocation,
+                topic_prefix: args.topicPrefix,
+              },
+            },
+            maxRetries: args.maxRetries ?? 2,
+            minRetryIntervalMillis: 5 * 60 * 1000,
+            retryOnTimeout: true,
+          },
+        ],
+        tags,
+      },
+      { parent: this, dependsOn: uploads },
+    );
+    new databricks.Permissions(
+      `${name}-batch`,
+      {
+        jobId: job.id,
+        accessControls: [
+          { servicePrincipalName: principal.applicationId, permissionLevel: "CAN_MANAGE_RUN" },
+        ],
+      },
+      parent,
+    );
+
+    // --- Airflow reads the job id and the connection from Secrets Manager.
+    const variable = new aws.secretsmanager.Secret(
+      `${name}-job-id`,
+      {
+        name: secretNames.jobIdVariable,
+        description: `Airflow Variable ${JOB_ID_VARIABLE}: id of the ${args.namePrefix}-batch Databricks job`,
+        kmsKeyId: args.kmsKeyArn,
+        recoveryWindowInDays: 7,
+        tags,
+      },
+      parent,
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-job-id`,
+      { secretId: variable.id, secretString: job.id },
+      parent,
+    );
+    const connection = new aws.secretsmanager.Secret(
+      `${name}-databricks-connection`,
+      {
+        name: secretNames.connection,
+        description: `Airflow connection ${DATABRICKS_CONNECTION}: the ${args.namePrefix}-batch-runner service principal (OAuth)`,
+        kmsKeyId: args.kmsKeyArn,
+        recoveryWindowInDays: 7,
+        tags,
+      },
+      parent,
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-databricks-connection`,
+      {
+        secretId: connection.id,
+        secretString: pulumi.secret(
+          pulumi
+            .all([workspace.host, principal.applicationId, principalSecret.secret])
+            .apply(([host, id, secret]) => databricksConnectionJson(host, id, secret)),
+        ),
+      },
+      parent,
+    );
+
+    if (args.airflow.mode === "existing") {
+      new aws.s3.BucketObjectv2(
+        `${name}-dag`,
+        {
+          bucket: args.airflow.dagBucketName,
+          key: `dags/${path.basename(BATCH_DAG)}`,
+          source: new pulumi.asset.FileAsset(BATCH_DAG),
+          serverSideEncryption: "AES256",
+          tags,
+        },
+        parent,
+      );
+      this.airflowEnvironmentName = pulumi.output(args.airflow.environmentName);
+      this.airflowWebserverUrl = pulumi.output(undefined);
+      this.dagBucketName = pulumi.output(args.airflow.dagBucketName);
+    } else {
+      const airflow = args.airflow;
+      const environmentName = `${args.namePrefix}-airflow`;
+      const dagBucket = secureBucket(this, `${name}-dags`, {
+        // MWAA only accepts source buckets whose name starts with "airflow-".
+        bucketPrefix: `airflow-${args.namePrefix}-`,
+        tags,
+        encryption: { sseAlgorithm: "AES256" },
+        lifecycle: [
+          {
+            id: "expire-old-dag-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: 90 },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      });
+      new aws.s3.BucketPolicy(
+        `${name}-dags`,
+        {
+          bucket: dagBucket.bucket.id,
+          policy: dagBucket.bucket.arn.apply((arn) => policyJson(tlsOnlyBucketPolicy(arn))),
+        },
+        { parent: this, dependsOn: [dagBucket.publicAccessBlock] },
+      );
+      const dag = new aws.s3.BucketObjectv2(
+        `${name}-dag`,
+        {
+          bucket: dagBucket.bucket.id,
+          key: `dags/${path.basename(BATCH_DAG)}`,
+          source: new pulumi.asset.FileAsset(BATCH_DAG),
+          tags,
+        },
+        parent,
+      );
+      const requirements = new aws.s3.BucketObjectv2(
+        `${name}-requirements`,
+        {
+          bucket: dagBucket.bucket.id,
+          key: "requirements.txt",
+          source: new pulumi.asset.FileAsset(MWAA_REQUIREMENTS),
+          tags,
+        },
+        parent,
+      );
+
+      const sg = new aws.ec2.SecurityGroup(
+        `${name}-airflow`,
+        { vpcId: airflow.vpcId, description: "MWAA: its own components, and HTTPS out", tags },
+        parent,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-airflow-self`,
+        {
+          securityGroupId: sg.id,
+          referencedSecurityGroupId: sg.id,
+          ipProtocol: "-1",
+          description: "MWAA components talk to each other (AWS requires a self-referencing rule)",
+        },
+        parent,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-airflow-self`,
+        {
+          securityGroupId: sg.id,
+          referencedSecurityGroupId: sg.id,
+          ipProtocol: "-1",
+          description: "MWAA components talk to each other",
+        },
+        parent,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-airflow-https`,
+        {
+          securityGroupId: sg.id,
+          cidrIpv4: "0.0.0.0/0",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          description: "HTTPS to AWS APIs and the Databricks workspace (through NAT)",
+        },
+        parent,
+      );
+
+      const executionRole = new aws.iam.Role(
+        `${name}-airflow`,
+        {
+          description: `MWAA execution role of ${environmentName}`,
+          assumeRolePolicy: identity.accountId.apply((account) =>
+            policyJson({
+              Version: "2012-10-17",
+              Statement: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"].flatMap(
+                (service) => serviceTrustPolicy(service, account).Statement,
+              ),
+            }),
+          ),
+          tags,
+        },
+        parent,
+      );
+      const executionPolicy = new aws.iam.RolePolicy(
+        `${name}-airflow`,
+        {
+          role: executionRole.id,
+          policy: pulumi
+            .all([identity.accountId, region.region, dagBucket.bucket.arn, args.kmsKeyArn])
+            .apply(([account, regionName, dagBucketArn, key]) =>
+              policyJson(
+                mwaaExecutionPolicy({
+                  region: regionName,
+                  account,
+                  environmentName,
+                  dagBucketArn,
+                  secretsPrefix: secretNames.prefix,
+                  secretsKmsKeyArn: key,
+                }),
+              ),
+            ),
+        },
+        parent,
+      );
+      const logs = {
+        enabled: true,
+        logLevel: "INFO",
+      };
+      const environment = new aws.mwaa.Environment(
+        `${name}-airflow`,
+        {
+          name: environmentName,
+          airflowVersion: airflow.version,
+          environmentClass: airflow.environmentClass ?? "mw1.small",
+          maxWorkers: airflow.maxWorkers ?? 2,
+          minWorkers: 1,
+          executionRoleArn: executionRole.arn,
+          sourceBucketArn: dagBucket.bucket.arn,
+          dagS3Path: "dags/",
+          requirementsS3Path: requirements.key,
+          requirementsS3ObjectVersion: requirements.versionId,
+          webserverAccessMode:
+            (airflow.webserverAccess ?? "private") === "private" ? "PRIVATE_ONLY" : "PUBLIC_ONLY",
+          networkConfiguration: { securityGroupIds: [sg.id], subnetIds: airflow.subnetIds },
+          airflowConfigurationOptions: {
+            ...airflowSecretsBackendOptions(args.namePrefix),
+            "core.load_examples": "false",
+          },
+          loggingConfiguration: {
+            dagProcessingLogs: logs,
+            schedulerLogs: logs,
+            taskLogs: logs,
+            webserverLogs: { enabled: true, logLevel: "WARNING" },
+            workerLogs: logs,
+          },
+          weeklyMaintenanceWindowStart: "SUN:03:00",
+          tags,
+        },
+        { parent: this, dependsOn: [executionPolicy, dag] },
+      );
+      this.airflowEnvironmentName = environment.name;
+      this.airflowWebserverUrl = environment.webserverUrl.apply((u) => (u ? `https://${u}` : undefined));
+      this.dagBucketName = dagBucket.bucket.bucket;
+    }
+
+    this.jobId = job.id;
+    this.jobUrl = job.url;
+    this.notebookPath = notebook.path;
+    this.servicePrincipalId = principal.applicationId;
+    this.instanceProfileArn = instanceProfile.id;
+    this.registerOutputs({
+      jobId: this.jobId,
+      jobUrl: this.jobUrl,
+      notebookPath: this.notebookPath,
+      servicePrincipalId: this.servicePrincipalId,
+      instanceProfileArn: this.instanceProfileArn,
+      airflowEnvironmentName: this.airflowEnvironmentName,
+      airflowWebserverUrl: this.airflowWebserverUrl,
+      dagBucketName: this.dagBucketName,
+      tablesLocation: this.tablesLocation,
+    });
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The policy documents of the Databricks jobs and of Airflow (MWAA). Pure functions of ARNs, tested without
+ * mocks: every statement names its resources, no action is a wildcard.
+ */
+import { PolicyDocument, PolicyStatement } from "../defaults";
+
+/** Trust policy of an EC2 instance role (the Databricks cluster's instance profile). */
+export function ec2InstanceTrustPolicy(): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  };
+}
+
+export interface LakeAccess {
+  /** Prefixes (like "topics/") the job only reads. */
+  read: string[];
+  /** Prefixes (like "delta/") the job reads, writes and deletes in (Delta rewrites and vacuums). */
+  write: string[];
+}
+
+/** S3 and KMS access of a Spark job to exactly the lake prefixes it uses. */
+export function lakeJobStatements(
+  bucketArn: string,
+  kmsKeyArn: string,
+  access: LakeAccess,
+): PolicyStatement[] {
+  const all = [...access.read, ...access.write];
+  return [
+    {
+      Sid: "ListLakePrefixes",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Resource: bucketArn,
+      Condition: { StringLike: { "s3:prefix": all.flatMap((p) => [p, `${p}*`]) } },
+    },
+    ...(access.read.length > 0
+      ? [
+          {
+            Sid: "ReadRawData",
+            Effect: "Allow" as const,
+            Action: ["s3:GetObject"],
+            Resource: access.read.map((p) => `${bucketArn}/${p}*`),
+          },
+        ]
+      : []),
+    {
+      Sid: "ReadWriteTables",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: access.write.map((p) => `${bucketArn}/${p}*`),
+    },
+    {
+      Sid: "UseLakeKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: kmsKeyArn,
+    },
+  ];
+}
+
+/** What the Databricks workspace's cross-account role needs to start clusters with one instance profile. */
+export function passRolePolicy(roleArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "PassJobInstanceRole", Effect: "Allow", Action: "iam:PassRole", Resource: roleArn }],
+  };
+}
+
+export interface MwaaPolicyArgs {
+  region: string;
+  account: string;
+  environmentName: string;
+  dagBucketArn: string;
+  /** Secrets Manager name prefix of the connections and variables, like "airflow/pinpipe-dev/". */
+  secretsPrefix: string;
+  /** Key the secrets are encrypted with. */
+  secretsKmsKeyArn: string;
+}
+
+/**
+ * MWAA execution role, after AWS's documented execution-role policy with every wildcard action spelled out
+ * and every resource narrowed: this environment's metrics, logs and Celery queues, its DAG bucket, and only
+ * the secrets under its prefix. The three "*" resources are actions that have no resource type
+ * (s3:GetAccountPublicAccessBlock, logs:DescribeLogGroups, cloudwatch:PutMetricData, the last limited to
+ * MWAA's namespace).
+ */
+export function mwaaExecutionPolicy(a: MwaaPolicyArgs): PolicyDocument {
+  const logGroups = `arn:aws:logs:${a.region}:${a.account}:log-group:airflow-${a.environmentName}-*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "PublishEnvironmentMetrics",
+        Effect: "Allow",
+        Action: "airflow:PublishMetrics",
+        Resource: `arn:aws:airflow:${a.region}:${a.account}:environment/${a.environmentName}`,
+      },
+      {
+        Sid: "ReadDagBucket",
+        Effect: "Allow",
+        Action: [
+          "s3:GetObject",
+          "s3:GetObjectVersion",
+          "s3:ListBucket",
+          "s3:GetBucketLocation",
+          "s3:GetBucketVersioning",
+          "s3:GetBucketPublicAccessBlock",
+          "s3:GetEncryptionConfiguration",
+        ],
+        Resource: [a.dagBucketArn, `${a.dagBucketArn}/*`],
+      },
+      {
+        Sid: "CheckAccountPublicAccessBlock",
+        Effect: "Allow",
+        Action: "s3:GetAccountPublicAccessBlock",
+        Resource: "*",
+      },
+      {
+        Sid: "WriteEnvironmentLogs",
+        Effect: "Allow",
+        Action: [
+          "logs:CreateLogStream",
+          "logs:CreateLogGroup",
+          "logs:PutLogEvents",
+          "logs:GetLogEvents",
+          "logs:GetLogRecord",
+          "logs:GetLogGroupFields",
+          "logs:GetQueryResults",
+        ],
+        Resource: [logGroups, `${logGroups}:log-stream:*`],
+      },
+      { Sid: "FindLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
+      {
+        Sid: "PublishMwaaMetrics",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "AmazonMWAA" } },
+      },
+      {
+        Sid: "UseCeleryQueues",
+        Effect: "Allow",
+        Action: [
+          "sqs:ChangeMessageVisibility",
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+          "sqs:GetQueueUrl",
+          "sqs:ReceiveMessage",
+          "sqs:SendMessage",
+        ],
+        Resource: `arn:aws:sqs:${a.region}:*:airflow-celery-*`,
+      },
+      {
+        Sid: "ReadPipelineSecrets",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: `arn:aws:secretsmanager:${a.region}:${a.account}:secret:${a.secretsPrefix}*`,
+      },
+      {
+        Sid: "DecryptPipelineSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: a.secretsKmsKeyArn,
+        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${a.region}.amazonaws.com` } },
+      },
+    ],
+  };
+}
