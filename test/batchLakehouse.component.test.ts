@@ -73,8 +73,7 @@ function one(mocks: RecordingMocks, type: string, name?: string): RecordedResour
 
 /** The plain value inside a secret as the mock monitor hands it over (state keeps it; inputs are masked). */
 function reveal(value: unknown): unknown {
-  if (value !== null && typeof value === "object" && "value" in value)
-    return (value as { value: unknown }).value;
+  if (value !== null && typeof value === "object" && "value" in value) return value.value;
   return value;
 }
 
