@@ -81,6 +81,11 @@ export interface StackConfig {
     /** The Databricks workspace's cross-account role, granted iam:PassRole on the job's role. */
     crossAccountRoleName?: string;
   };
+  stream: {
+    nodeType: string;
+    workers: number;
+    trigger: string;
+  };
   airflow: {
     environmentClass: (typeof MWAA_ENVIRONMENT_CLASSES)[number];
     maxWorkers: number;
@@ -212,6 +217,15 @@ export const CONFIG_KEYS = {
   databricksCrossAccountRoleName: {
     schema: z.string().regex(/^[\w+=,.@-]{1,64}$/),
     expected: "must be an IAM role name (1-64 characters of letters, digits and +=,.@_-)",
+  },
+  streamNodeType: {
+    schema: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/),
+    expected: "must be an EC2 node type like m5d.large",
+  },
+  streamWorkers: { schema: intText(1, 100), expected: "must be an integer from 1 to 100" },
+  streamTrigger: {
+    schema: z.string().regex(/^\d+(ms|s|m)$/),
+    expected: "must be an interval like 10s, 500ms or 1m",
   },
   mwaaEnvironmentClass: {
     schema: z.enum(MWAA_ENVIRONMENT_CLASSES),
@@ -349,6 +363,11 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     timeoutMinutes: read("batchTimeoutMinutes") ?? 120,
     crossAccountRoleName: read("databricksCrossAccountRoleName"),
   };
+  const stream: StackConfig["stream"] = {
+    nodeType: read("streamNodeType") ?? "m5d.large",
+    workers: read("streamWorkers") ?? 1,
+    trigger: read("streamTrigger") ?? "10s",
+  };
   const airflow: StackConfig["airflow"] = {
     environmentClass: read("mwaaEnvironmentClass") ?? "mw1.small",
     maxWorkers: read("mwaaMaxWorkers") ?? 2,
@@ -387,6 +406,7 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     kafka,
     ingest,
     batch,
+    stream,
     airflow,
     manageApiGatewayAccount,
     logRetentionDays,

@@ -2,15 +2,18 @@
  * The pinterest-pipeline stack: one program for every environment; Pulumi.<stack>.yaml holds the only
  * differences (docs/configuration.md). Components are added here as the pipeline grows.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { ApiGatewayAccount } from "./components/apiGatewayAccount";
 import { BatchLakehouse } from "./components/batchLakehouse";
+import { JobCode } from "./components/databricksJobs";
 import { standardTags } from "./components/defaults";
 import { KafkaIngest } from "./components/kafkaIngest";
 import { KinesisIngest } from "./components/kinesisIngest";
 import { Lake } from "./components/lake";
 import { Network } from "./components/network";
+import { StreamLakehouse } from "./components/streamLakehouse";
 
 const config = loadStackConfig();
 const tags = standardTags(pulumi.getStack(), config.tags);
@@ -88,8 +91,12 @@ const kinesisIngest = new KinesisIngest(config.namePrefix, {
   tags,
 });
 
+// The jobs/ package and notebooks in the workspace, and the service principal both jobs run as.
+const code = new JobCode(config.namePrefix, { namePrefix: config.namePrefix });
+
 const batch = new BatchLakehouse(config.namePrefix, {
   namePrefix: config.namePrefix,
+  code,
   lakeBucketName: lake.bucketName,
   lakeBucketArn: lake.bucketArn,
   kmsKeyArn: lake.kmsKeyArn,
@@ -121,6 +128,25 @@ const batch = new BatchLakehouse(config.namePrefix, {
   tags,
 });
 
+const stream = new StreamLakehouse(config.namePrefix, {
+  namePrefix: config.namePrefix,
+  code,
+  streamPrefix: config.namePrefix,
+  streamArns: kinesisIngest.streamArns,
+  streamKmsKeyArn: lake.kmsKeyArn,
+  lakeBucketName: lake.bucketName,
+  lakeBucketArn: lake.bucketArn,
+  kmsKeyArn: lake.kmsKeyArn,
+  region: aws.getRegionOutput().region,
+  sparkVersion: config.databricksRuntime,
+  nodeType: config.stream.nodeType,
+  workers: config.stream.workers,
+  trigger: config.stream.trigger,
+  alertEmail: config.alertEmail,
+  databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
+  tags,
+});
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const lakeBucketName = lake.bucketName;
@@ -145,3 +171,7 @@ export const batchTablesLocation = batch.tablesLocation;
 export const airflowEnvironmentName = batch.airflowEnvironmentName;
 export const airflowWebserverUrl = batch.airflowWebserverUrl;
 export const dagBucketName = batch.dagBucketName;
+/** The continuous stream job and its Delta tables (pin, geo, user, quarantine). */
+export const streamJobId = stream.jobId;
+export const streamTables = stream.tables;
+export const streamCheckpointLocation = stream.checkpointLocation;

@@ -15,11 +15,11 @@ import {
   BatchLakehouseArgs,
   databricksConnectionJson,
   JOB_ID_VARIABLE,
-  JOBS_PACKAGE_DIR,
   MWAA_REQUIREMENTS,
   validateBatchLakehouseArgs,
 } from "../components/batchLakehouse";
 import { lakeJobStatements, mwaaExecutionPolicy } from "../components/batchLakehouse/policies";
+import { JobCode, JOBS_PACKAGE_DIR } from "../components/databricksJobs";
 import { PolicyDocument, PolicyStatement } from "../components/defaults";
 import {
   installMocks,
@@ -34,7 +34,9 @@ import {
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const LAKE_ARN = "arn:aws:s3:::pp-lake";
 
-function baseArgs(overrides: Partial<BatchLakehouseArgs> = {}): BatchLakehouseArgs {
+type Args = Omit<BatchLakehouseArgs, "code">;
+
+function baseArgs(overrides: Partial<Args> = {}): Args {
   return {
     namePrefix: "pp",
     lakeBucketName: "pp-lake",
@@ -58,9 +60,10 @@ function baseArgs(overrides: Partial<BatchLakehouseArgs> = {}): BatchLakehouseAr
   };
 }
 
-async function render(args: BatchLakehouseArgs): Promise<{ mocks: RecordingMocks; batch: BatchLakehouse }> {
+async function render(args: Args): Promise<{ mocks: RecordingMocks; batch: BatchLakehouse }> {
   const mocks = await installMocks();
-  const batch = new BatchLakehouse("pp", args);
+  const code = new JobCode("pp", { namePrefix: args.namePrefix });
+  const batch = new BatchLakehouse("pp", { ...args, code });
   await Promise.all([promiseOf(batch.jobId), promiseOf(batch.airflowEnvironmentName)]);
   return { mocks: await settle(mocks), batch };
 }
@@ -99,7 +102,7 @@ describe("BatchLakehouse (mocks)", () => {
       "databricks:index/instanceProfile:InstanceProfile": 1,
       "databricks:index/directory:Directory": 1,
       "databricks:index/workspaceFile:WorkspaceFile": packageFiles,
-      "databricks:index/notebook:Notebook": 1,
+      "databricks:index/notebook:Notebook": 2,
       "databricks:index/servicePrincipal:ServicePrincipal": 1,
       "databricks:index/servicePrincipalRole:ServicePrincipalRole": 1,
       "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": 1,
@@ -122,7 +125,7 @@ describe("BatchLakehouse (mocks)", () => {
     });
   });
 
-  it("uploads every module of jobs/ and the notebook side by side, so the notebook imports the package", () => {
+  it("uploads every module of jobs/ and the notebooks side by side, so the notebooks import the package", () => {
     const files = mocks.ofType("databricks:index/workspaceFile:WorkspaceFile");
     const expected = fs
       .readdirSync(JOBS_PACKAGE_DIR)
@@ -133,8 +136,12 @@ describe("BatchLakehouse (mocks)", () => {
     for (const f of files) {
       assert.equal(f.inputs.source, path.join(JOBS_PACKAGE_DIR, path.basename(String(f.inputs.path))));
     }
-    const notebook = one(mocks, "databricks:index/notebook:Notebook");
+    const notebook = one(mocks, "databricks:index/notebook:Notebook", "pp-batch");
     assert.equal(notebook.inputs.path, "/Shared/pp/batch");
+    assert.equal(
+      one(mocks, "databricks:index/notebook:Notebook", "pp-stream").inputs.path,
+      "/Shared/pp/stream",
+    );
     assert.equal(notebook.inputs.language, "PYTHON");
     assert.match(
       fs.readFileSync(String(notebook.inputs.source), "utf8"),
@@ -164,7 +171,7 @@ describe("BatchLakehouse (mocks)", () => {
     assert.deepEqual(task.notebookTask, {
       notebookPath: "/Shared/pp/batch",
       source: "WORKSPACE",
-      baseParameters: { lake: "s3://pp-lake", out: "s3://pp-lake/delta", topic_prefix: "pp" },
+      baseParameters: { lake: "s3://pp-lake", out: "s3://pp-lake/delta/batch", topic_prefix: "pp" },
     });
     assert.deepEqual(job.inputs.emailNotifications, { onFailures: ["oncall@example.com"] });
     assert.equal(job.inputs.maxConcurrentRuns, 1);
@@ -173,7 +180,9 @@ describe("BatchLakehouse (mocks)", () => {
     assert.equal(job.inputs.schedule, undefined);
     const principal = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal");
     assert.deepEqual(job.inputs.runAs, { servicePrincipalName: principal.state.applicationId });
-    assert.equal(await promiseOf(batch.tablesLocation), "s3://pp-lake/delta");
+    assert.equal(await promiseOf(batch.tablesLocation), "s3://pp-lake/delta/batch");
+    assert.equal(cluster.newCluster.dataSecurityMode, "SINGLE_USER");
+    assert.equal(cluster.newCluster.singleUserName, principal.state.applicationId);
   });
 
   it("lets the runner principal run the job and read its code, nothing more", () => {
@@ -192,13 +201,13 @@ describe("BatchLakehouse (mocks)", () => {
     assert.equal(principal.inputs.allowClusterCreate, false);
   });
 
-  it("scopes the cluster's role to reading raw topics and writing delta/ in the lake, with the lake key", () => {
+  it("scopes the cluster's role to reading raw topics and writing delta/batch/ in the lake, with the lake key", () => {
     const policy = parseJson<PolicyDocument>(
-      one(mocks, "aws:iam/rolePolicy:RolePolicy", "pp-job-lake").inputs.policy,
+      one(mocks, "aws:iam/rolePolicy:RolePolicy", "pp-job").inputs.policy,
     );
     assert.deepEqual(
       policy.Statement,
-      lakeJobStatements(LAKE_ARN, KEY, { read: ["topics/"], write: ["delta/"] }),
+      lakeJobStatements(LAKE_ARN, KEY, { read: ["topics/"], write: ["delta/batch/"] }),
     );
     const resources = policy.Statement.flatMap((s) => [s.Resource ?? []].flat());
     assert.ok(
@@ -211,10 +220,10 @@ describe("BatchLakehouse (mocks)", () => {
     );
     assert.deepEqual(trust.Statement[0].Principal, { Service: "ec2.amazonaws.com" });
     const pass = parseJson<PolicyDocument>(
-      one(mocks, "aws:iam/rolePolicy:RolePolicy", "pp-pass-job-role").inputs.policy,
+      one(mocks, "aws:iam/rolePolicy:RolePolicy", "pp-job-pass-role").inputs.policy,
     );
     assert.equal(
-      one(mocks, "aws:iam/rolePolicy:RolePolicy", "pp-pass-job-role").inputs.role,
+      one(mocks, "aws:iam/rolePolicy:RolePolicy", "pp-job-pass-role").inputs.role,
       "databricks-cross-account",
     );
     assert.deepEqual(pass.Statement, [

@@ -66,6 +66,7 @@ describe("stack configuration", () => {
         timeoutMinutes: 120,
         crossAccountRoleName: undefined,
       },
+      stream: { nodeType: "m5d.large", workers: 1, trigger: "10s" },
       airflow: {
         environmentClass: "mw1.small",
         maxWorkers: 2,
@@ -166,6 +167,17 @@ describe("stack configuration", () => {
       "databricksCrossAccountRoleName",
       "role/with/slashes",
       "pinterest-pipeline:databricksCrossAccountRoleName must be an IAM role name (1-64 characters of letters, digits and +=,.@_-), got 'role/with/slashes'",
+    ],
+    [
+      "streamNodeType",
+      "big",
+      "pinterest-pipeline:streamNodeType must be an EC2 node type like m5d.large, got 'big'",
+    ],
+    ["streamWorkers", "0", "pinterest-pipeline:streamWorkers must be an integer from 1 to 100, got '0'"],
+    [
+      "streamTrigger",
+      "available-now",
+      "pinterest-pipeline:streamTrigger must be an interval like 10s, 500ms or 1m, got 'available-now'",
     ],
     [
       "mwaaEnvironmentClass",

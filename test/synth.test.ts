@@ -41,8 +41,8 @@ describe("offline synth", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const [stack, expected] of [
-    ["dev", { resources: 176, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
-    ["prod", { resources: 185, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+    ["dev", { resources: 187, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
+    ["prod", { resources: 196, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -61,7 +61,7 @@ describe("offline synth", () => {
       const components = new Set(
         graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn),
       );
-      assert.equal(components.size, 6);
+      assert.equal(components.size, 8);
       for (const r of graph.resources.filter((x) => !x.type.startsWith("pinterest-pipeline:"))) {
         assert.ok(
           r.parent !== null && components.has(r.parent),
@@ -87,6 +87,9 @@ describe("offline synth", () => {
         "lakeKmsKeyArn",
         "privateSubnetIds",
         "s3SinkConnectorArn",
+        "streamCheckpointLocation",
+        "streamJobId",
+        "streamTables",
         "vpcId",
       ]);
       assert.equal(graph.outputs.apiKey, "[secret]", "the API key never appears in the graph");

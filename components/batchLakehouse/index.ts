@@ -6,19 +6,17 @@
  * Databricks connection in Secrets Manager (MWAA's secrets backend). The connection's credential is the
  * service principal's OAuth secret: created here, held by Pulumi as a secret, never in a file.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy, tlsOnlyBucketPolicy } from "../defaults";
+import { JobCode, jobCluster, jobInstanceProfile } from "../databricksJobs";
 import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
-import { ec2InstanceTrustPolicy, lakeJobStatements, mwaaExecutionPolicy, passRolePolicy } from "./policies";
+import { lakeJobStatements, mwaaExecutionPolicy } from "./policies";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export const JOBS_PACKAGE_DIR = path.join(REPO_ROOT, "jobs", "src", "pinterest_jobs");
-export const BATCH_NOTEBOOK = path.join(REPO_ROOT, "jobs", "notebooks", "batch.py");
 export const BATCH_DAG = path.join(REPO_ROOT, "dags", "pinterest_batch.py");
 export const MWAA_REQUIREMENTS = path.join(REPO_ROOT, "dags", "mwaa-requirements.txt");
 /** Airflow names the DAG reads (dags/pinterest_batch.py). */
@@ -51,6 +49,8 @@ export type AirflowArgs =
 export interface BatchLakehouseArgs {
   /** Prefix of physical names (job, environment, secrets). Required. */
   namePrefix: string;
+  /** The jobs' code in the workspace and the principal they run as. */
+  code: JobCode;
   lakeBucketName: pulumi.Input<string>;
   lakeBucketArn: pulumi.Input<string>;
   /** The lake's KMS key: the job decrypts and encrypts with it; the secrets are encrypted with it. */
@@ -75,7 +75,7 @@ export interface BatchLakehouseArgs {
   tags?: Record<string, string>;
 }
 
-export function validateBatchLakehouseArgs(args: BatchLakehouseArgs): void {
+export function validateBatchLakehouseArgs(args: Omit<BatchLakehouseArgs, "code">): void {
   if (!/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/.test(args.namePrefix)) {
     throw new Error(`namePrefix must be 2-20 characters of a-z, 0-9 and '-', got '${args.namePrefix}'`);
   }
@@ -88,11 +88,8 @@ export function validateBatchLakehouseArgs(args: BatchLakehouseArgs): void {
   }
 }
 
-/** Where things live in the workspace: the notebook next to the package it imports. */
-export function workspacePaths(namePrefix: string): { dir: string; notebook: string; packageDir: string } {
-  const dir = `/Shared/${namePrefix}`;
-  return { dir, notebook: `${dir}/batch`, packageDir: `${dir}/pinterest_jobs` };
-}
+/** The batch's tables (silver/, gold/, quarantine) in the lake: its role may write only here. */
+export const BATCH_TABLES_PREFIX = `${LAKE_PREFIXES.delta}batch/`;
 
 /** Secrets Manager names under the environment's prefix, as MWAA's SecretsManagerBackend looks them up. */
 export function airflowSecretNames(namePrefix: string): {
@@ -138,9 +135,6 @@ export function databricksConnectionJson(host: string, clientId: string, clientS
 export class BatchLakehouse extends pulumi.ComponentResource {
   public readonly jobId: pulumi.Output<string>;
   public readonly jobUrl: pulumi.Output<string>;
-  public readonly notebookPath: pulumi.Output<string>;
-  /** Application id of the service principal that triggers and runs the job. */
-  public readonly servicePrincipalId: pulumi.Output<string>;
   public readonly instanceProfileArn: pulumi.Output<string>;
   public readonly airflowEnvironmentName: pulumi.Output<string>;
   /** MWAA's webserver URL (undefined with an existing environment). */
@@ -157,107 +151,29 @@ export class BatchLakehouse extends pulumi.ComponentResource {
     const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
     const workspace = databricks.getCurrentConfigOutput({}, parent);
-    const paths = workspacePaths(args.namePrefix);
     const secretNames = airflowSecretNames(args.namePrefix);
 
     // --- S3 access for the job cluster: an instance profile limited to the lake prefixes it uses.
-    const jobRole = new aws.iam.Role(
-      `${name}-job`,
-      {
-        description: "Databricks batch job cluster: reads raw topics, writes Delta tables",
-        assumeRolePolicy: policyJson(ec2InstanceTrustPolicy()),
-        tags,
-      },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-job-lake`,
-      {
-        role: jobRole.id,
-        policy: pulumi.all([args.lakeBucketArn, args.kmsKeyArn]).apply(([bucket, key]) =>
-          policyJson({
-            Version: "2012-10-17",
-            Statement: lakeJobStatements(bucket, key, {
-              read: [LAKE_PREFIXES.rawTopics],
-              write: [LAKE_PREFIXES.delta],
-            }),
-          }),
+    const { instanceProfileArn } = jobInstanceProfile(this, `${name}-job`, {
+      description: "Databricks batch job cluster: reads raw topics, writes the batch's Delta tables",
+      statements: pulumi
+        .all([args.lakeBucketArn, args.kmsKeyArn])
+        .apply(([bucket, key]) =>
+          lakeJobStatements(bucket, key, { read: [LAKE_PREFIXES.rawTopics], write: [BATCH_TABLES_PREFIX] }),
         ),
-      },
-      parent,
-    );
-    const awsInstanceProfile = new aws.iam.InstanceProfile(
-      `${name}-job`,
-      { role: jobRole.name, tags },
-      parent,
-    );
-    if (args.databricksCrossAccountRoleName) {
-      new aws.iam.RolePolicy(
-        `${name}-pass-job-role`,
-        {
-          role: args.databricksCrossAccountRoleName,
-          policy: jobRole.arn.apply((arn) => policyJson(passRolePolicy(arn))),
-        },
-        parent,
-      );
-    }
-    const instanceProfile = new databricks.InstanceProfile(
-      `${name}-job`,
-      { instanceProfileArn: awsInstanceProfile.arn },
-      parent,
-    );
-
-    // --- The code: the package and the notebook that imports it, side by side in the workspace.
-    const directory = new databricks.Directory(`${name}-code`, { path: paths.dir }, parent);
-    const codeParent = { parent: this, dependsOn: [directory] };
-    const packageFiles = fs
-      .readdirSync(JOBS_PACKAGE_DIR)
-      .filter((f) => f.endsWith(".py"))
-      .sort();
-    const uploads = packageFiles.map(
-      (file) =>
-        new databricks.WorkspaceFile(
-          `${name}-pkg-${file
-            .replace(/\.py$/, "")
-            .replace(/^_+|_+$/g, "")
-            .replace(/_/g, "-")}`,
-          { path: `${paths.packageDir}/${file}`, source: path.join(JOBS_PACKAGE_DIR, file) },
-          codeParent,
-        ),
-    );
-    const notebook = new databricks.Notebook(
-      `${name}-batch`,
-      { path: paths.notebook, language: "PYTHON", source: BATCH_NOTEBOOK },
-      codeParent,
-    );
-
-    // --- The identity that triggers (from Airflow) and runs the job: nothing else.
-    const principal = new databricks.ServicePrincipal(
-      `${name}-airflow`,
-      { displayName: `${args.namePrefix}-batch-runner`, allowClusterCreate: false },
-      parent,
-    );
-    new databricks.ServicePrincipalRole(
-      `${name}-airflow-profile`,
-      { servicePrincipalId: principal.id, role: instanceProfile.id },
-      parent,
-    );
+      crossAccountRoleName: args.databricksCrossAccountRoleName,
+      runnerId: args.code.runnerId,
+      tags,
+    });
+    // The runner's OAuth secret: Airflow's credential, held by Pulumi as a secret.
     const principalSecret = new databricks.ServicePrincipalSecret(
       `${name}-airflow`,
-      { servicePrincipalId: principal.id },
+      { servicePrincipalId: args.code.runnerId },
       { parent: this, additionalSecretOutputs: ["secret"] },
-    );
-    new databricks.Permissions(
-      `${name}-code`,
-      {
-        directoryPath: directory.path,
-        accessControls: [{ servicePrincipalName: principal.applicationId, permissionLevel: "CAN_READ" }],
-      },
-      parent,
     );
 
     const lakeUri = pulumi.interpolate`s3://${args.lakeBucketName}`;
-    this.tablesLocation = pulumi.interpolate`${lakeUri}/${LAKE_PREFIXES.delta.replace(/\/$/, "")}`;
+    this.tablesLocation = pulumi.interpolate`${lakeUri}/${BATCH_TABLES_PREFIX.replace(/\/$/, "")}`;
     const job = new databricks.Job(
       `${name}-batch`,
       {
@@ -266,26 +182,20 @@ export class BatchLakehouse extends pulumi.ComponentResource {
           "Daily batch: raw topics -> silver, quarantine and gold Delta tables (jobs/src/pinterest_jobs/batch.py). Triggered by Airflow.",
         maxConcurrentRuns: 1,
         timeoutSeconds: (args.timeoutMinutes ?? 120) * 60,
-        runAs: { servicePrincipalName: principal.applicationId },
+        runAs: { servicePrincipalName: args.code.runnerApplicationId },
         ...(args.alertEmail ? { emailNotifications: { onFailures: [args.alertEmail] } } : {}),
         jobClusters: [
           {
             jobClusterKey: "batch",
-            newCluster: {
+            newCluster: jobCluster({
               sparkVersion: args.sparkVersion,
-              nodeTypeId: args.nodeType ?? "m5d.large",
-              numWorkers: args.workers ?? 2,
-              dataSecurityMode: "SINGLE_USER",
-              singleUserName: principal.applicationId,
-              enableLocalDiskEncryption: true,
-              awsAttributes: {
-                instanceProfileArn: instanceProfile.id,
-                availability: "SPOT_WITH_FALLBACK",
-                firstOnDemand: 1,
-                zoneId: "auto",
-              },
-              customTags: tags,
-            },
+              nodeType: args.nodeType ?? "m5d.large",
+              workers: args.workers ?? 2,
+              instanceProfileArn,
+              runnerApplicationId: args.code.runnerApplicationId,
+              spot: true,
+              tags,
+            }),
           },
         ],
         tasks: [
@@ -293,7 +203,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
             taskKey: "batch",
             jobClusterKey: "batch",
             notebookTask: {
-              notebookPath: notebook.path,
+              notebookPath: args.code.notebookPaths.batch,
               source: "WORKSPACE",
               baseParameters: {
                 lake: lakeUri,
@@ -308,14 +218,14 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         ],
         tags,
       },
-      { parent: this, dependsOn: uploads },
+      { parent: this, dependsOn: args.code.uploads },
     );
     new databricks.Permissions(
       `${name}-batch`,
       {
         jobId: job.id,
         accessControls: [
-          { servicePrincipalName: principal.applicationId, permissionLevel: "CAN_MANAGE_RUN" },
+          { servicePrincipalName: args.code.runnerApplicationId, permissionLevel: "CAN_MANAGE_RUN" },
         ],
       },
       parent,
@@ -355,7 +265,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         secretId: connection.id,
         secretString: pulumi.secret(
           pulumi
-            .all([workspace.host, principal.applicationId, principalSecret.secret])
+            .all([workspace.host, args.code.runnerApplicationId, principalSecret.secret])
             .apply(([host, id, secret]) => databricksConnectionJson(host, id, secret)),
         ),
       },
@@ -542,14 +452,10 @@ export class BatchLakehouse extends pulumi.ComponentResource {
 
     this.jobId = job.id;
     this.jobUrl = job.url;
-    this.notebookPath = notebook.path;
-    this.servicePrincipalId = principal.applicationId;
-    this.instanceProfileArn = instanceProfile.id;
+    this.instanceProfileArn = instanceProfileArn;
     this.registerOutputs({
       jobId: this.jobId,
       jobUrl: this.jobUrl,
-      notebookPath: this.notebookPath,
-      servicePrincipalId: this.servicePrincipalId,
       instanceProfileArn: this.instanceProfileArn,
       airflowEnvironmentName: this.airflowEnvironmentName,
       airflowWebserverUrl: this.airflowWebserverUrl,

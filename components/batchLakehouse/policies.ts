@@ -4,14 +4,6 @@
  */
 import { PolicyDocument, PolicyStatement } from "../defaults";
 
-/** Trust policy of an EC2 instance role (the Databricks cluster's instance profile). */
-export function ec2InstanceTrustPolicy(): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-  };
-}
-
 export interface LakeAccess {
   /** Prefixes (like "topics/") the job only reads. */
   read: string[];
@@ -57,14 +49,6 @@ export function lakeJobStatements(
       Resource: kmsKeyArn,
     },
   ];
-}
-
-/** What the Databricks workspace's cross-account role needs to start clusters with one instance profile. */
-export function passRolePolicy(roleArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [{ Sid: "PassJobInstanceRole", Effect: "Allow", Action: "iam:PassRole", Resource: roleArn }],
-  };
 }
 
 export interface MwaaPolicyArgs {

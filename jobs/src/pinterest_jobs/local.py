@@ -17,6 +17,7 @@ def local_session(
     shuffle_partitions: int = 4,
     cores: int = 2,
     quick_start: bool = True,
+    driver_memory: str = "1g",
 ) -> SparkSession:
     """Builds (or returns the running) local session with Delta's SQL extension and catalog.
 
@@ -42,6 +43,8 @@ def local_session(
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.extraJavaOptions", java_options)
+        # Local mode runs everything in the driver; only honoured before the session's JVM starts.
+        .config("spark.driver.memory", driver_memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()

@@ -1,0 +1,29 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # pinterest-pipeline: stream
+# MAGIC Thin wrapper: reads the job's parameters and calls `pinterest_jobs.stream.main`, which holds all logic
+# MAGIC (tested on local Spark against kinesis-local). Kinesis is read with Databricks' native source through
+# MAGIC the cluster's instance profile: no keys here.
+
+# COMMAND ----------
+
+dbutils.widgets.text("stream_prefix", "", "Stream prefix (<prefix>-pin, -geo, -user)")
+dbutils.widgets.text("region", "", "AWS region of the streams")
+dbutils.widgets.text("out", "", "Delta root of the stream's tables (s3://bucket/delta/stream)")
+dbutils.widgets.text("checkpoint", "", "Checkpoint (s3://bucket/checkpoints/stream)")
+dbutils.widgets.text("trigger", "10s", "Trigger interval, or available-now")
+
+# COMMAND ----------
+
+from pinterest_jobs.stream import main
+
+main(
+    [
+        "--stream-prefix", dbutils.widgets.get("stream_prefix"),
+        "--region", dbutils.widgets.get("region"),
+        "--out", dbutils.widgets.get("out"),
+        "--checkpoint", dbutils.widgets.get("checkpoint"),
+        "--trigger", dbutils.widgets.get("trigger"),
+        "--source", "databricks",
+    ]
+)

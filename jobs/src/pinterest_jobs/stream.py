@@ -1,0 +1,229 @@
+"""The streaming job: the three Kinesis streams -> cleaned Delta tables, exactly once.
+
+One code path with the batch job: each micro-batch is cleaned by the same ``clean_*`` functions, bad records
+go to the quarantine table with a reason, and clean rows are merged into ``<out>/<kind>`` on their key
+(insert if absent), so a post delivered twice (at-least-once ingest) is stored once. Spark keeps the
+sources' offsets in the checkpoint (in the lake, never /tmp); after a restart the last uncommitted batch is
+replayed with the same id, the merge is idempotent and the quarantine append is a Delta idempotent write
+(txnAppId/txnVersion): nothing lost, nothing twice.
+
+    python -m pinterest_jobs.stream --stream-prefix pinpipe-dev --out s3://lake/delta/stream \\
+        --checkpoint s3://lake/checkpoints/stream --trigger 10s
+
+Sources: on Databricks the native ``kinesis`` source (instance profile, no keys); elsewhere the boto3 Python
+data source in kinesis_source.py (``--source boto3``, ``--endpoint-url`` for kinesis-local).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from .batch import CLEANERS
+from .cleaning import one_row_per_key
+from .schemas import QUARANTINE
+
+log = logging.getLogger("pinterest_jobs.stream")
+
+KINDS = ("pin", "geo", "user")
+#: Where a checkpoint outlives the cluster (a driver's local disk, like the original's /tmp, does not).
+DURABLE_SCHEMES = ("s3://", "s3a://", "dbfs:/", "abfss://", "gs://")
+
+
+def stream_names(prefix: str) -> dict[str, str]:
+    """The stack's streams: <prefix>-pin, -geo, -user (components/kinesisIngest)."""
+    return {kind: f"{prefix}-{kind}" for kind in KINDS}
+
+
+def read_databricks_kinesis(spark: SparkSession, streams: dict[str, str], region: str) -> DataFrame:
+    """Databricks' native source; credentials from the cluster's instance profile."""
+    return (
+        spark.readStream.format("kinesis")
+        .option("streamName", ",".join(streams.values()))
+        .option("region", region)
+        .option("initialPosition", "trim_horizon")
+        .load()
+        .select(F.col("streamName").alias("stream"), F.col("data").cast("string").alias("data"))
+    )
+
+
+def read_boto3_kinesis(
+    spark: SparkSession, streams: dict[str, str], region: str | None, endpoint_url: str | None
+) -> DataFrame:
+    """The Python data source over boto3 (real Kinesis or kinesis-local)."""
+    from .kinesis_source import KinesisDataSource
+
+    spark.dataSource.register(KinesisDataSource)
+    reader = spark.readStream.format(KinesisDataSource.name()).option("streams", ",".join(streams.values()))
+    if region:
+        reader = reader.option("region", region)
+    if endpoint_url:
+        reader = reader.option("endpoint_url", endpoint_url)
+    return reader.load().select("stream", "data")
+
+
+def _is_delta(spark: SparkSession, path: str) -> bool:
+    from delta.tables import DeltaTable
+
+    return DeltaTable.isDeltaTable(spark, path)
+
+
+def create_tables(spark: SparkSession, out: str) -> None:
+    """Creates the empty tables once, so every batch merges or appends into an existing table."""
+    empty_raw = spark.createDataFrame([], "raw string")
+    for kind in KINDS:
+        path = f"{out}/{kind}"
+        if not _is_delta(spark, path):
+            CLEANERS[kind](empty_raw)[0].write.format("delta").mode("ignore").save(path)
+    if not _is_delta(spark, f"{out}/quarantine"):
+        spark.createDataFrame([], QUARANTINE).write.format("delta").mode("ignore").save(f"{out}/quarantine")
+
+
+@dataclass
+class BatchWriter:
+    """The foreachBatch function. ``on_committed(batch_id, batch_df)`` runs after the batch is visible."""
+
+    out: str
+    streams: dict[str, str]
+    app_id: str
+    on_committed: Callable[[int, DataFrame], None] | None = None
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        from delta.tables import DeltaTable
+
+        spark = batch.sparkSession
+        batch = batch.persist()
+        try:
+            present = {r["stream"]: r["count"] for r in batch.groupBy("stream").count().collect()}
+            quarantines = []
+            for kind, name in self.streams.items():
+                if not present.get(name):
+                    continue
+                raw = batch.where(F.col("stream") == name).select(F.col("data").alias("raw"))
+                clean, quarantine = CLEANERS[kind](raw)
+                (
+                    DeltaTable.forPath(spark, f"{self.out}/{kind}")
+                    .alias("t")
+                    .merge(one_row_per_key(clean).alias("s"), "t.ind = s.ind")
+                    .whenNotMatchedInsertAll()
+                    .execute()
+                )
+                quarantines.append(quarantine)
+            if quarantines:
+                bad = quarantines[0]
+                for q in quarantines[1:]:
+                    bad = bad.unionByName(q)
+                (
+                    bad.write.format("delta")
+                    .mode("append")
+                    .option("txnAppId", self.app_id)
+                    .option("txnVersion", batch_id)
+                    .save(f"{self.out}/quarantine")
+                )
+            log.info("batch %d: %s records", batch_id, present)
+            if self.on_committed is not None:
+                self.on_committed(batch_id, batch)
+        finally:
+            batch.unpersist()
+
+
+def parse_trigger(text: str) -> dict:
+    """'available-now' (drain what is there, then stop) or an interval like '10s', '500ms', '1m'."""
+    if text == "available-now":
+        return {"availableNow": True}
+    match = re.fullmatch(r"(\d+)(ms|s|m)", text)
+    if not match:
+        raise ValueError(f"--trigger must be 'available-now' or an interval like 10s, 500ms or 1m, got '{text}'")
+    value, unit = int(match.group(1)), match.group(2)
+    return {"processingTime": f"{value} {dict(ms='milliseconds', s='seconds', m='minutes')[unit]}"}
+
+
+def start_stream(
+    spark: SparkSession,
+    source: DataFrame,
+    out: str,
+    checkpoint: str,
+    streams: dict[str, str],
+    trigger: dict,
+    on_committed: Callable[[int, DataFrame], None] | None = None,
+) -> StreamingQuery:
+    create_tables(spark, out)
+    writer = BatchWriter(out=out, streams=streams, app_id=f"pinterest-stream:{checkpoint}", on_committed=on_committed)
+    return (
+        source.writeStream.foreachBatch(writer)
+        .option("checkpointLocation", checkpoint)
+        .queryName("pinterest_stream")
+        .trigger(**trigger)
+        .start()
+    )
+
+
+def drain(query: StreamingQuery) -> None:
+    """Processes everything available now, then stops (what 'available-now' means for any source)."""
+    query.processAllAvailable()
+    query.stop()
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pinterest_jobs.stream", description=__doc__.split("\n")[0])
+    parser.add_argument("--stream-prefix", required=True, help="streams are <prefix>-pin, -geo, -user")
+    parser.add_argument("--out", required=True, help="root of the stream's Delta tables")
+    parser.add_argument("--checkpoint", required=True, help="checkpoint location, in the lake")
+    parser.add_argument("--trigger", default="10s", help="'available-now' or an interval (10s, 500ms, 1m)")
+    parser.add_argument("--source", choices=["databricks", "boto3"], default="databricks")
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION"))
+    parser.add_argument("--endpoint-url", help="Kinesis endpoint (kinesis-local); only with --source boto3")
+    parser.add_argument("--local", action="store_true", help="build a local Spark session with Delta")
+    args = parser.parse_args(argv)
+    try:
+        args.trigger_spec = parse_trigger(args.trigger)
+    except ValueError as err:
+        parser.error(str(err))
+    if args.source == "databricks" and not args.region:
+        parser.error("--region (or AWS_REGION) is required with --source databricks")
+    if not args.local and not args.checkpoint.startswith(DURABLE_SCHEMES):
+        parser.error(f"--checkpoint must be in the lake ({'|'.join(DURABLE_SCHEMES)}...), got '{args.checkpoint}'")
+    if args.endpoint_url and args.source != "boto3":
+        parser.error("--endpoint-url applies only to --source boto3")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.local:
+        from .local import local_session
+
+        jars = [j for j in os.environ.get("PINPIPE_DELTA_JARS", "").split(",") if j]
+        spark = local_session("stream", delta_jars=jars, warehouse_dir=os.path.join(args.out, "_warehouse"))
+    else:
+        spark = SparkSession.builder.getOrCreate()
+    streams = stream_names(args.stream_prefix)
+    source = (
+        read_databricks_kinesis(spark, streams, args.region)
+        if args.source == "databricks"
+        else read_boto3_kinesis(spark, streams, args.region, args.endpoint_url)
+    )
+    available_now = args.trigger_spec.get("availableNow", False)
+    # The Python data source drains with processAllAvailable; Databricks' source supports availableNow.
+    trigger = {"processingTime": "0 seconds"} if available_now and args.source == "boto3" else args.trigger_spec
+    query = start_stream(spark, source, args.out, args.checkpoint, streams, trigger)
+    if available_now and args.source == "boto3":
+        drain(query)
+    else:
+        started = time.time()
+        query.awaitTermination()
+        log.info("stream stopped after %.0fs", time.time() - started)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The streaming job against a real Kinesis API (kinesis-local): records put to the three streams land
+cleaned in Delta, bad ones in quarantine with a reason; stopping, putting more (and a duplicate) and
+restarting from the checkpoint loses nothing and stores nothing twice; a batch that fails half-written is
+replayed to the same result."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pinterest_jobs import stream as S
+
+from conftest import KinesisLocal
+
+PREFIX = "t"
+STREAMS = S.stream_names(PREFIX)
+
+
+@pytest.fixture
+def kinesis(tmp_path, local_aws_env):
+    service = KinesisLocal(tmp_path, {name: 2 for name in STREAMS.values()})
+    yield service
+    service.stop()
+
+
+def pin(i, **extra):
+    return {"index": i, "unique_id": f"u{i}", "title": "No Title Data Available", "description": "d",
+            "poster_name": f"p{i}", "follower_count": "1.5k", "tag_list": "a", "is_image_or_video": "image",
+            "image_src": "s", "downloaded": 1, "save_location": "Local save in /data/art", "category": "art"} | extra
+
+
+def geo(i, **extra):
+    return {"ind": i, "timestamp": "2020-01-02 03:04:05", "latitude": 1.5, "longitude": 2.5, "country": "Peru"} | extra
+
+
+def user(i, **extra):
+    return {"ind": i, "first_name": "Ann", "last_name": f"L{i}", "age": 30, "date_joined": "2016-05-06 07:08:09"} | extra
+
+
+def put(kinesis, kind, records):
+    entries = [{"Data": (r if isinstance(r, str) else json.dumps(r)).encode(), "PartitionKey": f"k{n}"}
+               for n, r in enumerate(records)]
+    answer = kinesis.client.put_records(StreamName=STREAMS[kind], Records=entries)
+    assert answer["FailedRecordCount"] == 0
+
+
+def run_once(spark, kinesis, out, checkpoint, on_committed=None):
+    source = S.read_boto3_kinesis(spark, STREAMS, kinesis.region, kinesis.endpoint)
+    query = S.start_stream(spark, source, str(out), str(checkpoint), STREAMS, {"processingTime": "0 seconds"},
+                           on_committed=on_committed)
+    try:
+        S.drain(query)
+    finally:
+        if query.isActive:
+            query.stop()
+    return query
+
+
+def table(spark, path):
+    return spark.read.format("delta").load(str(path))
+
+
+def test_stream_cleans_quarantines_and_resumes_exactly_once(spark, kinesis, tmp_path):
+    out, checkpoint = tmp_path / "delta" / "stream", tmp_path / "lake" / "checkpoints" / "stream"
+    put(kinesis, "pin", [pin(i) for i in range(1, 6)] + [pin(99, follower_count="lots")])
+    put(kinesis, "geo", [geo(i) for i in range(1, 6)] + [geo(98, latitude=95.0)])
+    put(kinesis, "user", [user(i) for i in range(1, 6)] + ["{not json"])
+    run_once(spark, kinesis, out, checkpoint)
+
+    pins = table(spark, out / "pin")
+    assert sorted(r["ind"] for r in pins.collect()) == [1, 2, 3, 4, 5]
+    row = pins.where("ind = 1").first()
+    # The batch job's cleaning, applied to the stream: placeholder -> null, '1.5k' -> 1500, prefix gone.
+    assert (row["title"], row["follower_count"], row["save_location"]) == (None, 1500, "/data/art")
+    g = table(spark, out / "geo").where("ind = 1").first()
+    assert list(g["coordinates"]) == [1.5, 2.5]
+    assert str(g["timestamp"]) == "2020-01-02 03:04:05"
+    u = table(spark, out / "user").where("ind = 1").first()
+    assert (u["user_name"], u["age"]) == ("Ann L1", 30)
+    reasons = sorted((r["source"], r["reason"]) for r in table(spark, out / "quarantine").collect())
+    assert reasons == [
+        ("geo", "latitude 95.0 is out of range"),
+        ("pin", "follower_count is not a count: 'lots'"),
+        ("user", "unparseable JSON or a field of the wrong type"),
+    ]
+
+    # Stopped; more arrives, including a re-delivery of post 3 and a record already quarantined.
+    put(kinesis, "pin", [pin(i) for i in range(6, 9)] + [pin(3)])
+    put(kinesis, "geo", [geo(i) for i in range(6, 9)])
+    put(kinesis, "user", [user(i) for i in range(6, 9)])
+    run_once(spark, kinesis, out, checkpoint)
+    for kind in ("pin", "geo", "user"):
+        inds = [r["ind"] for r in table(spark, out / kind).collect()]
+        assert sorted(inds) == list(range(1, 9)), f"{kind}: nothing lost, nothing twice"
+    assert table(spark, out / "quarantine").count() == 3, "quarantined records are not re-read on restart"
+
+    # Nothing new: a restart reads nothing and changes nothing.
+    versions = {k: spark.sql(f"DESCRIBE HISTORY delta.`{out / k}`").count() for k in ("pin", "quarantine")}
+    run_once(spark, kinesis, out, checkpoint)
+    assert {k: spark.sql(f"DESCRIBE HISTORY delta.`{out / k}`").count() for k in ("pin", "quarantine")} == versions
+
+
+def test_a_batch_that_fails_after_writing_is_replayed_without_duplicates(spark, kinesis, tmp_path):
+    out, checkpoint = tmp_path / "delta" / "stream", tmp_path / "lake" / "checkpoints" / "stream"
+    put(kinesis, "pin", [pin(i) for i in range(1, 4)] + [pin(50, follower_count="x")])
+    put(kinesis, "user", [user(i) for i in range(1, 4)])
+
+    def crash(batch_id, _batch):
+        raise RuntimeError(f"injected failure after batch {batch_id} was written")
+
+    with pytest.raises(Exception, match="injected failure"):
+        run_once(spark, kinesis, out, checkpoint, on_committed=crash)
+    # Written, but the batch never committed in the checkpoint: the restart replays it.
+    run_once(spark, kinesis, out, checkpoint)
+    assert sorted(r["ind"] for r in table(spark, out / "pin").collect()) == [1, 2, 3]
+    assert sorted(r["ind"] for r in table(spark, out / "user").collect()) == [1, 2, 3]
+    assert [r["ind"] for r in table(spark, out / "quarantine").collect()] == [50]
+
+
+def test_stream_arguments_are_checked():
+    assert S.parse_trigger("10s") == {"processingTime": "10 seconds"}
+    assert S.parse_trigger("available-now") == {"availableNow": True}
+    with pytest.raises(ValueError, match="--trigger must be"):
+        S.parse_trigger("often")
+    with pytest.raises(SystemExit):
+        S.parse_args(["--stream-prefix", "p", "--out", "o", "--checkpoint", "c", "--source", "databricks"])
+
+
+def test_a_checkpoint_outside_the_lake_is_refused_on_a_cluster(capsys):
+    with pytest.raises(SystemExit):
+        S.parse_args(["--stream-prefix", "p", "--out", "s3://b/delta/stream", "--checkpoint", "/tmp/cp",
+                      "--region", "eu-west-1"])
+    assert "--checkpoint must be in the lake" in capsys.readouterr().err
+    args = S.parse_args(["--stream-prefix", "p", "--out", "s3://b/delta/stream", "--checkpoint",
+                         "s3://b/checkpoints/stream", "--region", "eu-west-1"])
+    assert args.trigger_spec == {"processingTime": "10 seconds"}
