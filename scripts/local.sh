@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The README's "run the pipeline locally" command. Until the one-machine pipeline (local/) lands, this runs
-# the furthest the project goes without a cloud account: it installs what is needed and renders the dev
-# stack offline (every resource `pulumi up` would create, with the inputs it would send).
+# The README's "run the pipeline locally" command: installs what the pipeline needs (idempotent), then runs
+# local/cli.ts (default command: run). `npm run local -- up|down|status|reset` for the other commands.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash scripts/bootstrap.sh node
-npx ts-node synth/cli.ts --stack "${STACK:-dev}" "$@"
+bash scripts/bootstrap.sh node python jvm mariadb >&2
+exec npx ts-node local/cli.ts "$@"

@@ -10,7 +10,7 @@ import pytest
 
 from pinterest_jobs import stream as S
 
-from conftest import KinesisLocal
+from kinesis_local import KinesisLocal
 
 PREFIX = "t"
 STREAMS = S.stream_names(PREFIX)

@@ -13,13 +13,15 @@ import argparse
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from . import insights as I
-from .cleaning import clean_geo, clean_pins, clean_users, one_row_per_key
+from .cleaning import clean_geo, clean_pins, clean_users, flag, one_row_per_key, split
 
 log = logging.getLogger("pinterest_jobs.batch")
 
@@ -46,7 +48,26 @@ def read_topic(spark: SparkSession, lake: str, topic: str) -> DataFrame:
         raise
 
 
+#: The gold tables, in the order of the questions (docs/architecture.md).
+GOLD_TABLES = [
+    "popular_category_by_country",
+    "popular_category_by_year",
+    "top_poster_by_country",
+    "country_with_top_poster",
+    "popular_category_by_age_group",
+    "median_followers_by_age_group",
+    "users_joined_by_year",
+    "median_followers_by_join_year",
+    "median_followers_by_join_year_and_age_group",
+]
+
+
 def gold_tables(pins: DataFrame, geo: DataFrame, users: DataFrame) -> dict[str, DataFrame]:
+    """The insights over the silver tables. Only the columns they use are read, once, and kept in memory
+    while the nine tables are computed (each joins them; the original re-read and re-cleaned per query)."""
+    pins = pins.select("ind", "category", "poster_name", "follower_count").cache()
+    geo = geo.select("ind", "country", "timestamp").cache()
+    users = users.select("ind", "age", "date_joined").cache()
     return {
         "popular_category_by_country": I.most_popular_category_by_country(pins, geo),
         "popular_category_by_year": I.most_popular_category_by_year(pins, geo),
@@ -61,8 +82,16 @@ def gold_tables(pins: DataFrame, geo: DataFrame, users: DataFrame) -> dict[str, 
 
 
 def _write(df: DataFrame, path: str) -> int:
+    """Replaces the table's rows (a new version; earlier ones stay for time travel) and returns how many
+    rows the commit wrote, from Delta's own commit metrics rather than a second read."""
+    from delta.tables import DeltaTable
+
+    started = time.perf_counter()
     df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(path)
-    return df.sparkSession.read.format("delta").load(path).count()
+    last = DeltaTable.forPath(df.sparkSession, path).history(1).select("operationMetrics").first()
+    rows = int(last["operationMetrics"].get("numOutputRows", 0))
+    log.info("wrote %s: %d rows in %.1fs", path, rows, time.perf_counter() - started)
+    return rows
 
 
 def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) -> BatchResult:
@@ -70,18 +99,25 @@ def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) 
     result = BatchResult()
     silver: dict[str, DataFrame] = {}
     quarantines: list[DataFrame] = []
+    raws: list[DataFrame] = []
     for kind, topic in topics.items():
-        raw = read_topic(spark, lake, topic).cache()
+        # Read once; kept until the quarantine (which re-reads the bad rows' raw text) is written.
+        raw = read_topic(spark, lake, topic).persist(StorageLevel.MEMORY_AND_DISK)
+        raws.append(raw)
         result.raw[kind] = raw.count()
-        clean, quarantine = CLEANERS[kind](raw)
+        # Parsed and checked once; silver and quarantine are both split from it.
+        flagged = flag(raw, kind).persist(StorageLevel.MEMORY_AND_DISK)
+        raws.append(flagged)
+        clean, quarantine = split(flagged, kind)
         result.silver[kind] = _write(one_row_per_key(clean), f"{out}/silver/{kind}")
         silver[kind] = spark.read.format("delta").load(f"{out}/silver/{kind}")
         quarantines.append(quarantine)
-        raw.unpersist()
     quarantine_all = quarantines[0]
     for q in quarantines[1:]:
         quarantine_all = quarantine_all.unionByName(q)
     _write(quarantine_all, f"{out}/quarantine")
+    for raw in raws:
+        raw.unpersist()
     for row in spark.read.format("delta").load(f"{out}/quarantine").groupBy("source").count().collect():
         result.quarantined[row["source"]] = row["count"]
     for kind in topics:

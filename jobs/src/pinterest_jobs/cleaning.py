@@ -7,7 +7,7 @@ the two. ``one_row_per_key`` is separate because a stream deduplicates with stat
 """
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from .schemas import CORRUPT, KEY_FIELDS, RAW_SCHEMAS, with_corrupt_column
@@ -71,8 +71,8 @@ def follower_count_to_int(column: Column) -> Column:
     return F.when(column.rlike(FOLLOWER_COUNT), F.round(number.cast("double") * factor).cast("long"))
 
 
-def _split(df: DataFrame, kind: str, rules: list[tuple[Column, Column]]) -> tuple[DataFrame, DataFrame]:
-    """Applies (condition, reason) rules in order; the first that holds quarantines the row."""
+def _flag(df: DataFrame, kind: str, rules: list[tuple[Column, Column]]) -> DataFrame:
+    """Adds ``_reason``: the first of the (condition, reason) rules that holds, or null for a clean row."""
     key = KEY_FIELDS[kind]
     reason: Column = F.lit(None).cast("string")
     checks = [
@@ -82,20 +82,15 @@ def _split(df: DataFrame, kind: str, rules: list[tuple[Column, Column]]) -> tupl
     ]
     for condition, why in reversed(checks):
         reason = F.when(condition, why).otherwise(reason)
-    flagged = df.withColumn("_reason", reason)
-    quarantine = flagged.where(F.col("_reason").isNotNull()).select(
-        F.lit(kind).alias("source"), F.col(key).alias("ind"), F.col("raw"), F.col("_reason").alias("reason")
-    )
-    clean = flagged.where(F.col("_reason").isNull()).drop("_reason", CORRUPT, "raw")
-    return clean, quarantine
+    return df.withColumn("_reason", reason)
 
 
-def clean_pins(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
+def _prepare_pins(raw: DataFrame) -> DataFrame:
     df = null_placeholders(parse_raw(raw, "pin"))
     df = df.withColumn("follower_count_text", F.col("follower_count")).withColumn(
         "follower_count", follower_count_to_int(F.col("follower_count"))
     )
-    clean, quarantine = _split(
+    return _flag(
         df,
         "pin",
         [
@@ -105,17 +100,19 @@ def clean_pins(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
             ),
         ],
     )
-    clean = (
+
+
+def _finish_pins(clean: DataFrame) -> DataFrame:
+    return (
         clean.withColumn("save_location", F.regexp_replace("save_location", r"^Local save in ", ""))
         .withColumnRenamed("index", "ind")
         .select(*PIN_COLUMNS)
     )
-    return clean, quarantine
 
 
-def clean_geo(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
+def _prepare_geo(raw: DataFrame) -> DataFrame:
     df = parse_raw(raw, "geo").withColumn("ts", F.try_to_timestamp(F.col("timestamp"), F.lit(DATETIME_FORMAT)))
-    clean, quarantine = _split(
+    return _flag(
         df,
         "geo",
         [
@@ -124,15 +121,17 @@ def clean_geo(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
             (F.col("timestamp").isNotNull() & F.col("ts").isNull(), F.lit("timestamp is not 'yyyy-MM-dd HH:mm:ss'")),
         ],
     )
-    clean = clean.select(
+
+
+def _finish_geo(clean: DataFrame) -> DataFrame:
+    return clean.select(
         "ind", "country", F.array("latitude", "longitude").alias("coordinates"), F.col("ts").alias("timestamp")
     )
-    return clean, quarantine
 
 
-def clean_users(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
+def _prepare_users(raw: DataFrame) -> DataFrame:
     df = parse_raw(raw, "user").withColumn("joined", F.try_to_timestamp(F.col("date_joined"), F.lit(DATETIME_FORMAT)))
-    clean, quarantine = _split(
+    return _flag(
         df,
         "user",
         [
@@ -140,18 +139,55 @@ def clean_users(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
             (F.col("date_joined").isNotNull() & F.col("joined").isNull(), F.lit("date_joined is not 'yyyy-MM-dd HH:mm:ss'")),
         ],
     )
-    clean = clean.select(
+
+
+def _finish_users(clean: DataFrame) -> DataFrame:
+    return clean.select(
         "ind",
         F.concat_ws(" ", "first_name", "last_name").alias("user_name"),
         F.col("age").cast("int").alias("age"),
         F.col("joined").alias("date_joined"),
     )
-    return clean, quarantine
+
+
+_PREPARE = {"pin": _prepare_pins, "geo": _prepare_geo, "user": _prepare_users}
+_FINISH = {"pin": _finish_pins, "geo": _finish_geo, "user": _finish_users}
+
+
+def flag(raw: DataFrame, kind: str) -> DataFrame:
+    """Parses and checks every raw record: the parsed fields plus ``_reason`` (null when clean). A job that
+    writes both outputs persists this once and splits it, instead of parsing twice."""
+    return _PREPARE[kind](raw)
+
+
+def split(flagged: DataFrame, kind: str) -> tuple[DataFrame, DataFrame]:
+    """(clean, quarantine) of a flagged frame: every row in exactly one of the two."""
+    key = KEY_FIELDS[kind]
+    quarantine = flagged.where(F.col("_reason").isNotNull()).select(
+        F.lit(kind).alias("source"), F.col(key).alias("ind"), F.col("raw"), F.col("_reason").alias("reason")
+    )
+    clean = flagged.where(F.col("_reason").isNull()).drop("_reason", CORRUPT, "raw")
+    return _FINISH[kind](clean), quarantine
+
+
+def clean_pins(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
+    return split(flag(raw, "pin"), "pin")
+
+
+def clean_geo(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
+    return split(flag(raw, "geo"), "geo")
+
+
+def clean_users(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
+    return split(flag(raw, "user"), "user")
 
 
 def one_row_per_key(df: DataFrame, key: str = "ind") -> DataFrame:
     """One row per key (posts arrive more than once). Copies of a key carry the same values; the kept one
-    is chosen deterministically (the smallest by every column), so reruns give the same table."""
-    order = [F.col(c).asc_nulls_last() for c in df.columns if c != key]
-    ranked = df.withColumn("_n", F.row_number().over(Window.partitionBy(key).orderBy(*order)))
-    return ranked.where(F.col("_n") == 1).drop("_n")
+    is chosen deterministically (the smallest by every column in order, nulls first), so reruns give the
+    same table. A hash aggregate, not a sort: the batch's costliest step before."""
+    others = [c for c in df.columns if c != key]
+    if not others:
+        return df.dropDuplicates([key])
+    kept = df.groupBy(key).agg(F.min(F.struct(*others)).alias("_kept"))
+    return kept.select(*[F.col(c) if c == key else F.col(f"_kept.{c}").alias(c) for c in df.columns])

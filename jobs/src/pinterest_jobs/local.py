@@ -4,6 +4,8 @@ On Databricks the runtime provides the session; nothing in the jobs calls this t
 """
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 
 from pyspark.sql import SparkSession
@@ -26,6 +28,8 @@ def local_session(
     ``quick_start`` trades peak throughput for warm-up (C1 JIT only): right for tests and small runs,
     wrong for benchmarks.
     """
+    # Python workers (UDFs, Python data sources) run this interpreter, which has the package installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if not delta_jars:
         raise ValueError("delta_jars is empty: run scripts/bootstrap.sh jvm to fetch Delta's jars")
     java_options = "-XX:+UseParallelGC" + (" -XX:TieredStopAtLevel=1" if quick_start else "")

@@ -1,0 +1,153 @@
+/**
+ * `npm run local -- [command]`: the pipeline on one machine.
+ *   run (default)  up, seed, emulate to both paths, batch + stream jobs, insights and an HTML report, down
+ *   up             the services only; prints the endpoints and the outputs file for manual emulator runs
+ *   down           stops a running `up` (or `run --keep-up`)
+ *   status         what is up, and where
+ *   reset          deletes the state folder (when nothing is up)
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import {
+  assertNotUp,
+  DEFAULT_STATE_DIR,
+  insightsAsText,
+  isAlive,
+  readState,
+  runLocalPipeline,
+  statePaths,
+  untilSignal,
+  upLocalStack,
+} from "./pipeline";
+import { REPO_ROOT } from "./services/paths";
+
+function positiveInt(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max)
+      throw new InvalidArgumentError(`must be an integer from 1 to ${max}`);
+    return n;
+  };
+}
+
+const started = Date.now();
+const log = (line: string) =>
+  process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+
+interface RunFlags {
+  stateDir: string;
+  events: number;
+  sourcePosts: number;
+  seed: number;
+  keepUp?: boolean;
+}
+
+export function makeProgram(): Command {
+  const program = new Command("local")
+    .description(
+      "The pinterest-pipeline on one machine: real Kafka, Kinesis API, Spark and Delta on loopback",
+    )
+    .showHelpAfterError();
+  const stateOption = ["--state-dir <dir>", "folder holding all state", DEFAULT_STATE_DIR] as const;
+
+  program
+    .command("run", { isDefault: true })
+    .description(
+      "up, seed, emulate, run the batch and stream jobs, print the insights, write the report, down",
+    )
+    .option(...stateOption)
+    .option("--events <n>", "posts the emulator sends to each path", positiveInt(1_000_000), 1000)
+    .option("--source-posts <n>", "posts seeded into the source database", positiveInt(1_000_000), 2000)
+    .option("--seed <n>", "seed of the generated source data", positiveInt(2 ** 31), 1)
+    .option("--keep-up", "leave the services up after the run, until Ctrl-C or `down`")
+    .action(async (flags: RunFlags) => {
+      const result = await runLocalPipeline({ ...flags, stateDir: path.resolve(flags.stateDir), log });
+      process.stdout.write(`${insightsAsText(result.report.insights)}\n\n`);
+      log(`report: ${rel(result.paths.reportHtml)}  (open it in a browser)`);
+    });
+
+  program
+    .command("up")
+    .description("start the services and keep them up; prints the endpoints and the outputs file")
+    .option(...stateOption)
+    .action(async (flags: { stateDir: string }) => {
+      const paths = statePaths(path.resolve(flags.stateDir));
+      assertNotUp(paths);
+      const stack = await upLocalStack(paths.root, log);
+      try {
+        const state = readState(paths)!;
+        for (const [name, endpoint] of Object.entries(state.endpoints)) log(`${name.padEnd(11)} ${endpoint}`);
+        log(`outputs file: ${rel(paths.outputs)}`);
+        log(`try: npm run emulator -- run --outputs ${rel(paths.outputs)} --db <mariadb url> --count 100`);
+        log("up; Ctrl-C or `npm run local -- down` stops everything");
+        await untilSignal();
+      } finally {
+        await stack.stop();
+        log("down");
+      }
+    });
+
+  program
+    .command("down")
+    .description("stop the services a running `up` started")
+    .option(...stateOption)
+    .action(async (flags: { stateDir: string }) => {
+      const paths = statePaths(path.resolve(flags.stateDir));
+      const state = readState(paths);
+      if (!state || !isAlive(state.pid)) {
+        fs.rmSync(paths.state, { force: true });
+        log("nothing is up");
+        return;
+      }
+      process.kill(state.pid, "SIGTERM");
+      const deadline = Date.now() + 60000;
+      while (isAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      if (isAlive(state.pid)) throw new Error(`pid ${state.pid} did not stop within 60s`);
+      log(`stopped (pid ${state.pid})`);
+    });
+
+  program
+    .command("status")
+    .description("what is up, and where")
+    .option(...stateOption)
+    .action((flags: { stateDir: string }) => {
+      const paths = statePaths(path.resolve(flags.stateDir));
+      const state = readState(paths);
+      if (!state || !isAlive(state.pid)) {
+        process.stdout.write(`down (state: ${rel(paths.root)})\n`);
+        process.exitCode = 3;
+        return;
+      }
+      process.stdout.write(`up since ${state.startedAt} (pid ${state.pid})\n`);
+      for (const [name, endpoint] of Object.entries(state.endpoints))
+        process.stdout.write(`  ${name.padEnd(11)} ${endpoint}\n`);
+      process.stdout.write(`  outputs     ${rel(paths.outputs)}\n`);
+    });
+
+  program
+    .command("reset")
+    .description("delete the state folder (refused while the services are up)")
+    .option(...stateOption)
+    .action((flags: { stateDir: string }) => {
+      const paths = statePaths(path.resolve(flags.stateDir));
+      assertNotUp(paths);
+      if (
+        !path.resolve(paths.root).startsWith(REPO_ROOT) &&
+        !fs.existsSync(path.join(paths.root, "outputs.json"))
+      ) {
+        throw new Error(`refusing to delete ${paths.root}: not a local pipeline state folder`);
+      }
+      fs.rmSync(paths.root, { recursive: true, force: true });
+      log(`deleted ${rel(paths.root)}`);
+    });
+  return program;
+}
+
+makeProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.stderr.write(`local: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });

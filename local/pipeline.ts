@@ -1,0 +1,396 @@
+/**
+ * The whole pipeline on one machine (docs/local.md): a private MariaDB seeded with source posts, a Kafka
+ * broker with the REST ingest in front (the Lambda's handler), a lake sink in the S3 connector's layout,
+ * kinesis-local with the Kinesis API twin (API Gateway's templates), the emulator posting to both, and the
+ * batch and stream jobs on local Spark into Delta. Everything listens on loopback on free ports and keeps its
+ * state under one folder; stopping (Ctrl-C, a failure, `down`) stops every child process.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { EVENT_KINDS, EventKind } from "../components/events";
+import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/kafkaGateway";
+import { RestIngestServer, startRestIngestServer } from "../components/kafkaIngest/server";
+import { KinesisApiServer, startKinesisApiServer } from "../components/kinesisIngest/localApi";
+import { DEFAULT_DELIVERY } from "../emulator/deliver";
+import { endpointsFor, StackOutputs } from "../emulator/outputs";
+import { runEmulator, RunSummary } from "../emulator/run";
+import { seedSource } from "../emulator/seed";
+import { createSourcePool, PostSource } from "../emulator/source";
+import { LakeSink } from "./lakeSink";
+import { chartJsBundle, insightsAsText, renderReportHtml, ReportData, StageCounts } from "./report";
+import { KafkaBroker } from "./services/kafka";
+import { KinesisLocal, LOCAL_CREDENTIALS } from "./services/kinesis";
+import { MariaDb } from "./services/mariadb";
+import { jvmLibsDir, REPO_ROOT } from "./services/paths";
+
+export const LOCAL_PREFIX = "pinpipe-local";
+export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, ".state", "local");
+const REGION = "eu-west-1";
+
+export const topicNames = (): Record<EventKind, string> =>
+  Object.fromEntries(EVENT_KINDS.map((k) => [k, `${LOCAL_PREFIX}.${k}`])) as Record<EventKind, string>;
+export const streamNames = (): Record<EventKind, string> =>
+  Object.fromEntries(EVENT_KINDS.map((k) => [k, `${LOCAL_PREFIX}-${k}`])) as Record<EventKind, string>;
+
+export interface StatePaths {
+  root: string;
+  lake: string;
+  delta: string;
+  checkpoints: string;
+  outputs: string;
+  state: string;
+  reportJson: string;
+  reportHtml: string;
+}
+
+export function statePaths(root: string): StatePaths {
+  return {
+    root,
+    lake: path.join(root, "lake"),
+    delta: path.join(root, "delta"),
+    checkpoints: path.join(root, "checkpoints"),
+    outputs: path.join(root, "outputs.json"),
+    state: path.join(root, "state.json"),
+    reportJson: path.join(root, "report.json"),
+    reportHtml: path.join(root, "report.html"),
+  };
+}
+
+/** What `status` and `down` read: written by `up`/`run` while the services are up. */
+export interface StateFile {
+  pid: number;
+  startedAt: string;
+  endpoints: Record<string, string>;
+}
+
+export interface LocalStack {
+  paths: StatePaths;
+  db: MariaDb;
+  broker: KafkaBroker;
+  gateway: KafkaGateway;
+  restIngest: RestIngestServer;
+  kinesis: KinesisLocal;
+  kinesisApi: KinesisApiServer;
+  sink: LakeSink;
+  outputs: Required<StackOutputs>;
+  stop(): Promise<void>;
+}
+
+export type Log = (line: string) => void;
+
+/** Starts every service (each stopped again if a later one fails) and writes the outputs file. */
+export async function upLocalStack(stateDir: string, log: Log): Promise<LocalStack> {
+  const paths = statePaths(stateDir);
+  fs.mkdirSync(paths.root, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    fs.rmSync(paths.state, { force: true });
+  };
+  try {
+    const timed = async <T>(what: string, start: () => Promise<T>): Promise<T> => {
+      const t0 = Date.now();
+      const value = await start();
+      log(`${what} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      return value;
+    };
+    const db = await timed("MariaDB up", () => MariaDb.launch({ stateDir: path.join(stateDir, "mariadb") }));
+    stops.push(() => db.stop());
+    const broker = await timed("Kafka broker up", () =>
+      KafkaBroker.launch({ stateDir: path.join(stateDir, "kafka") }),
+    );
+    stops.push(() => broker.stop());
+    const topics = topicNames();
+    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 2 })),
+    });
+    await admin.disconnect();
+    const apiKey = randomBytes(16).toString("hex");
+    const gateway = kafkaGateway({ brokers: [broker.bootstrap], clientId: "rest-ingest-local" });
+    stops.push(() => gateway.disconnect());
+    const restIngest = await startRestIngestServer({
+      topics: Object.fromEntries(EVENT_KINDS.map((k) => [topics[k], k])),
+      gateway,
+      apiKey,
+    });
+    stops.push(() => restIngest.close());
+    const sink = new LakeSink({
+      brokers: [broker.bootstrap],
+      topics: Object.values(topics),
+      lakeDir: paths.lake,
+    });
+    await sink.start();
+    stops.push(() => sink.stop());
+    log(`REST ingest ${restIngest.url}, lake sink -> ${path.relative(REPO_ROOT, paths.lake)}`);
+    const streams = streamNames();
+    const kinesis = await timed("kinesis-local up", () =>
+      KinesisLocal.launch({
+        stateDir: path.join(stateDir, "kinesis"),
+        streams: Object.values(streams).map((name) => ({ name, shards: 2 })),
+        region: REGION,
+      }),
+    );
+    stops.push(() => kinesis.stop());
+    const kinesisApi = await startKinesisApiServer({
+      kinesisEndpoint: kinesis.endpoint,
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+      streams: Object.values(streams),
+      apiKey,
+    });
+    stops.push(() => kinesisApi.close());
+    const outputs: Required<StackOutputs> = {
+      kafkaRestUrl: restIngest.url,
+      kafkaTopics: Object.values(topics),
+      kinesisApiUrl: kinesisApi.url,
+      kinesisStreams: Object.values(streams),
+      apiKey,
+    };
+    fs.writeFileSync(paths.outputs, `${JSON.stringify(outputs, null, 2)}\n`, { mode: 0o600 });
+    const state: StateFile = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      endpoints: {
+        mariadb: db.url.replace(/:[^:@/]+@/, ":***@"),
+        kafka: broker.bootstrap,
+        restIngest: restIngest.url,
+        kinesis: kinesis.endpoint,
+        kinesisApi: kinesisApi.url,
+      },
+    };
+    fs.writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+    return { paths, db, broker, gateway, restIngest, kinesis, kinesisApi, sink, outputs, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Record counts of the three topics (sum of the partitions' end offsets). */
+export async function topicCounts(bootstrap: string): Promise<Record<EventKind, number>> {
+  const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const counts = {} as Record<EventKind, number>;
+    for (const kind of EVENT_KINDS) {
+      const offsets = await admin.fetchTopicOffsets(topicNames()[kind]);
+      counts[kind] = offsets.reduce((n, o) => n + Number(o.high), 0);
+    }
+    return counts;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Records in the lake's files, per kind. */
+export function lakeCounts(lakeDir: string): Record<EventKind, number> {
+  const counts = {} as Record<EventKind, number>;
+  for (const kind of EVENT_KINDS) {
+    const topicDir = path.join(lakeDir, "topics", topicNames()[kind]);
+    let n = 0;
+    if (fs.existsSync(topicDir)) {
+      for (const partition of fs.readdirSync(topicDir)) {
+        for (const file of fs
+          .readdirSync(path.join(topicDir, partition))
+          .filter((f) => f.endsWith(".json"))) {
+          n += fs
+            .readFileSync(path.join(topicDir, partition, file), "utf8")
+            .split("\n")
+            .filter(Boolean).length;
+        }
+      }
+    }
+    counts[kind] = n;
+  }
+  return counts;
+}
+
+export interface RunOptions {
+  stateDir: string;
+  /** Posts the emulator sends (each: a pin, a geo and a user record, to both paths). */
+  events: number;
+  /** Posts seeded into the source database (the emulator samples from them with replacement). */
+  sourcePosts: number;
+  seed: number;
+  log: Log;
+  /** Called while the emulator runs (the fault test stops and starts the broker here). */
+  duringEmulator?: (stack: LocalStack) => Promise<void>;
+  /** Leave the services up after the run (until Ctrl-C). */
+  keepUp?: boolean;
+}
+
+export interface RunResult {
+  paths: StatePaths;
+  emulator: RunSummary;
+  stages: StageCounts;
+  report: ReportData;
+  outputs: Required<StackOutputs>;
+}
+
+/** Runs the Spark half (local/spark_pipeline.py), streaming its progress lines to `log`. */
+function runSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Promise<void> {
+  const python = path.join(REPO_ROOT, ".venv", "bin", "python");
+  const jars = fs
+    .readdirSync(jvmLibsDir("delta"))
+    .filter((f) => f.endsWith(".jar"))
+    .map((f) => path.join(jvmLibsDir("delta"), f));
+  const args = [
+    path.join(REPO_ROOT, "local", "spark_pipeline.py"),
+    ...["--lake", paths.lake, "--delta", paths.delta, "--checkpoints", paths.checkpoints],
+    ...["--topic-prefix", LOCAL_PREFIX, "--stream-prefix", LOCAL_PREFIX],
+    ...["--kinesis-endpoint", kinesisEndpoint, "--region", REGION, "--report-json", paths.reportJson],
+  ];
+  const logFile = path.join(paths.root, "spark.log");
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PINPIPE_DELTA_JARS: jars.join(","),
+        // kinesis-local takes any signature; boto3 needs something to sign with.
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out = fs.createWriteStream(logFile);
+    let buffered = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out.write(chunk);
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.startsWith("[spark] ")) log(line.slice(8));
+      }
+    });
+    child.stderr.on("data", (chunk: Buffer) => out.write(chunk));
+    const onSignal = () => child.kill("SIGTERM");
+    process.once("SIGINT", onSignal);
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      process.removeListener("SIGINT", onSignal);
+      out.end();
+      if (code === 0) resolve();
+      else reject(new Error(`the Spark jobs failed (${signal ?? `exit ${code}`}); see ${logFile}`));
+    });
+  });
+}
+
+/** `run`: up, seed, emulate to both paths, batch + stream on Spark, report, down. */
+export async function runLocalPipeline(options: RunOptions): Promise<RunResult> {
+  const { log } = options;
+  const paths = statePaths(options.stateDir);
+  assertNotUp(paths);
+  // A run starts from nothing: kinesis-local keeps no data between runs, so old checkpoints could not resume.
+  fs.rmSync(paths.root, { recursive: true, force: true });
+  const stack = await upLocalStack(options.stateDir, log);
+  try {
+    const pool = createSourcePool(stack.db.url);
+    let emulator: RunSummary;
+    try {
+      const seeded = await seedSource(pool, {
+        posts: options.sourcePosts,
+        seed: options.seed,
+        malformedShare: 0.03,
+        replace: true,
+      });
+      log(`seeded ${seeded.posts} source posts (${seeded.malformed} malformed) into MariaDB`);
+      const targets = ["kafka", "kinesis"] as const;
+      const emulating = runEmulator({
+        targets: [...targets],
+        endpoints: endpointsFor(stack.outputs, [...targets]),
+        source: new PostSource(pool),
+        count: options.events,
+        batchSize: 100,
+        concurrency: 4,
+        delivery: { ...DEFAULT_DELIVERY, apiKey: stack.outputs.apiKey, maxRetries: 12 },
+      });
+      const fault = options.duringEmulator?.(stack);
+      emulator = await emulating;
+      await fault;
+    } finally {
+      await pool.end();
+    }
+    for (const [target, counts] of Object.entries(emulator.targets)) {
+      log(
+        `emulator -> ${target}: ${counts.acked} records acked, ${counts.failed} failed (${counts.requests} requests)`,
+      );
+      if (counts.failed > 0)
+        throw new Error(`${counts.failed} records to ${target} failed: ${counts.lastError}`);
+    }
+    const inKafka = await topicCounts(stack.broker.bootstrap);
+    await waitFor(async () => {
+      await stack.sink.flushAll();
+      const lake = lakeCounts(paths.lake);
+      return EVENT_KINDS.every((k) => lake[k] >= inKafka[k]);
+    }, 60000);
+    const inLake = lakeCounts(paths.lake);
+    log(`in Kafka ${JSON.stringify(inKafka)}, in the lake ${JSON.stringify(inLake)}`);
+    await runSpark(paths, stack.kinesis.endpoint, log);
+    const report = JSON.parse(fs.readFileSync(paths.reportJson, "utf8")) as ReportData;
+    const perKind = (n: number) =>
+      Object.fromEntries(EVENT_KINDS.map((k) => [k, n])) as Record<EventKind, number>;
+    const stages: StageCounts = {
+      kafkaPosted: perKind(emulator.targets.kafka?.acked ? emulator.targets.kafka.acked / 3 : 0),
+      inKafka,
+      inLake,
+      kinesisPosted: perKind(emulator.targets.kinesis?.acked ? emulator.targets.kinesis.acked / 3 : 0),
+    };
+    fs.writeFileSync(paths.reportHtml, renderReportHtml(report, stages, chartJsBundle()));
+    if (options.keepUp) {
+      log(`services stay up (outputs: ${paths.outputs}); Ctrl-C or \`npm run local -- down\` stops them`);
+      await untilSignal();
+    }
+    return { paths, emulator, stages, report, outputs: stack.outputs };
+  } finally {
+    await stack.stop();
+  }
+}
+
+export function assertNotUp(paths: StatePaths): void {
+  const state = readState(paths);
+  if (state && isAlive(state.pid)) {
+    throw new Error(`the local stack is up (pid ${state.pid}); stop it first: npm run local -- down`);
+  }
+}
+
+export function readState(paths: StatePaths): StateFile | undefined {
+  if (!fs.existsSync(paths.state)) return undefined;
+  return JSON.parse(fs.readFileSync(paths.state, "utf8")) as StateFile;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export { insightsAsText };

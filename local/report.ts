@@ -1,0 +1,255 @@
+/**
+ * The insights report of a local run: one self-contained HTML file (Chart.js inlined, no network) with a
+ * chart per insight, the rows behind it, row counts per stage and the quarantine reasons. Also the same
+ * insights as plain-text tables for the terminal.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export type Row = Record<string, string | number | null>;
+
+export interface ReportData {
+  generatedAt: string;
+  batch: {
+    raw: Record<string, number>;
+    silver: Record<string, number>;
+    quarantined: Record<string, number>;
+    quarantineReasons: Array<{ source: string; reason: string; count: number }>;
+  };
+  stream: {
+    tables: Record<string, number>;
+    quarantined: Record<string, number>;
+    quarantineReasons: Array<{ source: string; reason: string; count: number }>;
+  };
+  insights: Record<string, Row[]>;
+}
+
+export interface StageCounts {
+  /** Records the emulator posted (and the API acked), per kind. */
+  kafkaPosted: Record<string, number>;
+  inKafka: Record<string, number>;
+  inLake: Record<string, number>;
+  kinesisPosted: Record<string, number>;
+}
+
+interface ChartSpec {
+  id: string;
+  title: string;
+  question: string;
+  type: "bar" | "line";
+  /** Labels of the x axis. */
+  labels: string[];
+  datasets: Array<{ label: string; data: Array<number | null> }>;
+  /** Shown under the chart (e.g. which category won each bar). */
+  notes?: string[];
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** The eight insights as charts, from the gold tables' rows. */
+export function insightCharts(insights: Record<string, Row[]>): ChartSpec[] {
+  const i = (name: string): Row[] => insights[name] ?? [];
+  const byCountry = i("popular_category_by_country");
+  const byYear = i("popular_category_by_year");
+  const topPoster = i("top_poster_by_country");
+  const topCountry = i("country_with_top_poster")[0];
+  const byAge = i("popular_category_by_age_group");
+  const medianAge = i("median_followers_by_age_group");
+  const joined = i("users_joined_by_year");
+  const medianJoin = i("median_followers_by_join_year");
+  const medianJoinAge = i("median_followers_by_join_year_and_age_group");
+  const years = [...new Set(medianJoinAge.map((r) => String(r.post_year)))].sort();
+  const groups = [...new Set(medianJoinAge.map((r) => String(r.age_group)))].sort();
+  return [
+    {
+      id: "popular_category_by_country",
+      title: "1. Most popular category in each country",
+      question: "Posts of the leading category, per country",
+      type: "bar",
+      labels: byCountry.map((r) => String(r.country)),
+      datasets: [{ label: "posts", data: byCountry.map((r) => num(r.category_count)) }],
+      notes: byCountry.map((r) => `${r.country}: ${r.category}`),
+    },
+    {
+      id: "popular_category_by_year",
+      title: "2. Most popular category each year, 2018-2022",
+      question: "Posts of the leading category, per year posted",
+      type: "bar",
+      labels: byYear.map((r) => String(r.post_year)),
+      datasets: [{ label: "posts", data: byYear.map((r) => num(r.category_count)) }],
+      notes: byYear.map((r) => `${r.post_year}: ${r.category}`),
+    },
+    {
+      id: "top_poster_by_country",
+      title: "3. The user with the most followers in each country",
+      question: topCountry
+        ? `Top poster's followers per country; the highest is ${topCountry.country} (${topCountry.follower_count})`
+        : "Top poster's followers per country",
+      type: "bar",
+      labels: topPoster.map((r) => String(r.country)),
+      datasets: [{ label: "followers", data: topPoster.map((r) => num(r.follower_count)) }],
+      notes: topPoster.map((r) => `${r.country}: ${r.poster_name}`),
+    },
+    {
+      id: "popular_category_by_age_group",
+      title: "4. Most popular category per age group",
+      question: "Posts of the leading category, per age group",
+      type: "bar",
+      labels: byAge.map((r) => String(r.age_group)),
+      datasets: [{ label: "posts", data: byAge.map((r) => num(r.category_count)) }],
+      notes: byAge.map((r) => `${r.age_group}: ${r.category}`),
+    },
+    {
+      id: "median_followers_by_age_group",
+      title: "5. Median follower count per age group",
+      question: "Median followers of posters, per age group",
+      type: "bar",
+      labels: medianAge.map((r) => String(r.age_group)),
+      datasets: [{ label: "median followers", data: medianAge.map((r) => num(r.median_follower_count)) }],
+    },
+    {
+      id: "users_joined_by_year",
+      title: "6. Users joined each year, 2015-2020",
+      question: "Users by the year they joined",
+      type: "bar",
+      labels: joined.map((r) => String(r.post_year)),
+      datasets: [{ label: "users", data: joined.map((r) => num(r.number_users_joined)) }],
+    },
+    {
+      id: "median_followers_by_join_year",
+      title: "7. Median follower count by joining year, 2015-2020",
+      question: "Median followers, by the year the user joined",
+      type: "line",
+      labels: medianJoin.map((r) => String(r.post_year)),
+      datasets: [{ label: "median followers", data: medianJoin.map((r) => num(r.median_follower_count)) }],
+    },
+    {
+      id: "median_followers_by_join_year_and_age_group",
+      title: "8. Median follower count by joining year and age group, 2015-2020",
+      question: "Median followers, by joining year, one line per age group",
+      type: "line",
+      labels: years,
+      datasets: groups.map((g) => ({
+        label: g,
+        data: years.map((y) =>
+          num(
+            medianJoinAge.find((r) => String(r.age_group) === g && String(r.post_year) === y)
+              ?.median_follower_count,
+          ),
+        ),
+      })),
+    },
+  ];
+}
+
+const escape = (s: unknown): string =>
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
+
+function table(rows: Row[]): string {
+  if (rows.length === 0) return "<p class=empty>no rows</p>";
+  const columns = Object.keys(rows[0]);
+  return `<table><thead><tr>${columns.map((c) => `<th>${escape(c)}</th>`).join("")}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${columns.map((c) => `<td>${escape(r[c] ?? "")}</td>`).join("")}</tr>`)
+    .join("")}</tbody></table>`;
+}
+
+/** The report as one HTML document. `chartJs` is Chart.js's UMD bundle, inlined. */
+export function renderReportHtml(data: ReportData, stages: StageCounts, chartJs: string): string {
+  const charts = insightCharts(data.insights);
+  const kinds = ["pin", "geo", "user"];
+  const stageRows: Row[] = kinds.map((k) => ({
+    kind: k,
+    "posted (Kafka path)": stages.kafkaPosted[k] ?? 0,
+    "in Kafka": stages.inKafka[k] ?? 0,
+    "in the lake": stages.inLake[k] ?? 0,
+    "batch silver (one per post)": data.batch.silver[k] ?? 0,
+    "batch quarantined": data.batch.quarantined[k] ?? 0,
+    "posted (Kinesis path)": stages.kinesisPosted[k] ?? 0,
+    "stream table (one per post)": data.stream.tables[k] ?? 0,
+    "stream quarantined": data.stream.quarantined[k] ?? 0,
+  }));
+  const reasons: Row[] = [
+    ...data.batch.quarantineReasons.map((r) => ({ path: "batch", ...r })),
+    ...data.stream.quarantineReasons.map((r) => ({ path: "stream", ...r })),
+  ];
+  const cards = charts
+    .map(
+      (c) => `<section class=card>
+  <h2>${escape(c.title)}</h2>
+  <p class=question>${escape(c.question)}</p>
+  <div class=chart><canvas id="chart-${c.id}" data-insight="${c.id}" width=560 height=280></canvas></div>
+  ${c.notes && c.notes.length > 0 ? `<p class=notes>${c.notes.map(escape).join(" · ")}</p>` : ""}
+  <details><summary>rows</summary>${table(data.insights[c.id] ?? [])}</details>
+</section>`,
+    )
+    .join("\n");
+  return `<!doctype html>
+<html lang=en>
+<head>
+<meta charset=utf-8>
+<title>pinterest-pipeline: insights</title>
+<style>
+  body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 24px; background: #fafafa; color: #222; }
+  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 0 0 4px; }
+  .meta { color: #666; margin-bottom: 16px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px; }
+  .card { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 16px; }
+  .question, .notes { color: #555; font-size: 13px; margin: 4px 0; }
+  .chart { position: relative; height: 280px; }
+  table { border-collapse: collapse; font-size: 13px; margin-top: 8px; }
+  th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; } th { background: #f0f0f0; }
+</style>
+</head>
+<body>
+<h1>pinterest-pipeline: insights of a local run</h1>
+<p class=meta>Generated ${escape(data.generatedAt)} by <code>npm run local</code>. Batch: Kafka → lake → Spark → Delta. Stream: Kinesis → Spark → Delta.</p>
+<section class=card><h2>Rows at each stage</h2>${table(stageRows)}</section>
+<section class=card><h2>Quarantined records, by reason</h2>${table(reasons)}</section>
+<div class=grid>
+${cards}
+</div>
+<script>${chartJs}</script>
+<script>
+const CHARTS = ${JSON.stringify(charts).replace(/</g, "\\u003c")};
+const COLORS = ["#e60023", "#0076d3", "#00a86b", "#f5a623", "#7b61ff", "#555"];
+let drawn = 0;
+for (const c of CHARTS) {
+  new Chart(document.getElementById("chart-" + c.id), {
+    type: c.type,
+    data: { labels: c.labels, datasets: c.datasets.map((d, i) => ({ ...d, backgroundColor: COLORS[i % COLORS.length], borderColor: COLORS[i % COLORS.length] })) },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: c.datasets.length > 1 } } },
+  });
+  drawn += 1;
+}
+window.__chartsDrawn = drawn;
+</script>
+</body>
+</html>
+`;
+}
+
+/** The insights as fixed-width tables for the terminal. */
+export function insightsAsText(insights: Record<string, Row[]>): string {
+  const out: string[] = [];
+  for (const [name, rows] of Object.entries(insights)) {
+    out.push(`\n${name}`);
+    if (rows.length === 0) {
+      out.push("  (no rows)");
+      continue;
+    }
+    const columns = Object.keys(rows[0]);
+    const width = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
+    const line = (cells: string[]) => `  ${cells.map((v, i) => v.padEnd(width[i])).join("  ")}`;
+    out.push(line(columns), line(width.map((w) => "-".repeat(w))));
+    for (const r of rows) out.push(line(columns.map((c) => String(r[c] ?? ""))));
+  }
+  return out.join("\n");
+}
+
+export function chartJsBundle(): string {
+  // The package exports no subpaths; its UMD bundle sits next to the entry point in dist/.
+  return fs.readFileSync(path.join(path.dirname(require.resolve("chart.js")), "chart.umd.min.js"), "utf8");
+}

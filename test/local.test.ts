@@ -1,0 +1,180 @@
+/**
+ * The one-machine pipeline end to end (`npm run local`'s run command) with a small number of events, on the
+ * real engines: every record accounted for at each stage of both paths, the insights equal to an independent
+ * TypeScript reference computed from the same records, and the report rendered in headless Chromium with a
+ * chart per insight. Then the fault test: the Kafka broker is stopped while the emulator posts and started
+ * again, and the run still completes with nothing lost.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EVENT_KINDS } from "../components/events";
+import { lakeFileName } from "../local/lakeSink";
+import { runLocalPipeline, RunResult, topicNames } from "../local/pipeline";
+import { screenshotReport } from "../local/screenshot";
+import { cleanRecords, referenceInsights, Row } from "./fixtures/reference";
+
+const EVENTS = 120;
+
+function lakeLines(lakeDir: string): Record<"pin" | "geo" | "user", string[]> {
+  const out = { pin: [] as string[], geo: [] as string[], user: [] as string[] };
+  for (const kind of EVENT_KINDS) {
+    const topic = topicNames()[kind];
+    const dir = path.join(lakeDir, "topics", topic);
+    for (const partition of fs.readdirSync(dir)) {
+      const p = Number(partition.replace("partition=", ""));
+      for (const file of fs.readdirSync(path.join(dir, partition)).sort()) {
+        // The S3 sink connector's names: <topic>+<partition>+<startOffset>.json
+        assert.match(file, new RegExp(`^${topic.replace(".", "\\.")}\\+${p}\\+\\d{10}\\.json$`));
+        const start = Number(file.split("+")[2].replace(".json", ""));
+        assert.equal(file, lakeFileName(topic, p, start));
+        out[kind].push(
+          ...fs
+            .readFileSync(path.join(dir, partition, file), "utf8")
+            .split("\n")
+            .filter(Boolean),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Rows with numbers rounded as the report rounds them, in a stable order. */
+function normalise(rows: Row[]): Row[] {
+  return rows
+    .map((r) =>
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, typeof v === "number" ? Math.round(v * 10000) / 10000 : v]),
+      ),
+    )
+    .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+}
+
+function assertAccounted(result: RunResult): void {
+  const { stages, report, emulator } = result;
+  const reference = cleanRecords(lakeLines(result.paths.lake));
+  for (const kind of EVENT_KINDS) {
+    // Batch: posted = in Kafka = in the lake = raw read by the job = clean (before dedupe) + quarantined.
+    assert.equal(stages.kafkaPosted[kind], EVENTS, `${kind} posted to Kafka`);
+    assert.equal(stages.inKafka[kind], EVENTS, `${kind} in Kafka`);
+    assert.equal(stages.inLake[kind], EVENTS, `${kind} in the lake`);
+    assert.equal(report.batch.raw[kind], EVENTS, `${kind} read by the batch job`);
+    assert.equal(reference.clean[kind] + reference.quarantined[kind], EVENTS);
+    assert.equal(report.batch.quarantined[kind], reference.quarantined[kind], `${kind} quarantined (batch)`);
+    const distinct = { pin: reference.pins, geo: reference.geo, user: reference.users }[kind].size;
+    assert.equal(report.batch.silver[kind], distinct, `${kind} silver: one row per post`);
+    // Stream: posted to Kinesis = stream table (one per post) + duplicates merged + quarantined.
+    assert.equal(stages.kinesisPosted[kind], EVENTS, `${kind} posted to Kinesis`);
+    assert.equal(report.stream.tables[kind], distinct, `${kind} stream table`);
+    assert.equal(
+      report.stream.quarantined[kind],
+      reference.quarantined[kind],
+      `${kind} quarantined (stream)`,
+    );
+  }
+  assert.equal(emulator.targets.kafka!.failed + emulator.targets.kinesis!.failed, 0);
+}
+
+describe("the one-machine pipeline (npm run local)", function () {
+  this.timeout(600_000);
+  let stateDir: string;
+  let result: RunResult;
+  const lines: string[] = [];
+
+  before(async () => {
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "pinpipe-local-"));
+    result = await runLocalPipeline({
+      stateDir,
+      events: EVENTS,
+      sourcePosts: 100,
+      seed: 11,
+      log: (line) => lines.push(line),
+    });
+  });
+  after(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+  it("shows its progress and leaves no service running", () => {
+    for (const step of [
+      "MariaDB up",
+      "Kafka broker up",
+      "kinesis-local up",
+      "seeded 100 source posts",
+      "batch:",
+      "stream:",
+    ]) {
+      assert.ok(
+        lines.some((l) => l.includes(step)),
+        `progress line '${step}' in:\n${lines.join("\n")}`,
+      );
+    }
+    assert.ok(!fs.existsSync(result.paths.state), "state.json is removed when the stack stops");
+  });
+
+  it("accounts for every record at every stage of both paths", () => {
+    assertAccounted(result);
+    assert.ok(
+      Object.values(result.report.batch.quarantined).some((n) => n > 0),
+      "the seeded malformed posts reach the quarantine",
+    );
+    for (const r of result.report.batch.quarantineReasons) assert.ok(r.reason.length > 0);
+  });
+
+  it("computes the insights a reference written independently computes from the same records", () => {
+    const expected = referenceInsights(cleanRecords(lakeLines(result.paths.lake)));
+    assert.deepEqual(Object.keys(result.report.insights).sort(), Object.keys(expected).sort());
+    for (const [name, rows] of Object.entries(expected)) {
+      assert.deepEqual(normalise(result.report.insights[name]), normalise(rows), name);
+    }
+  });
+
+  it("writes a report that headless Chromium renders with a chart per insight", async () => {
+    const png = path.join(stateDir, "report.png");
+    const drawn = await screenshotReport(result.paths.reportHtml, png);
+    assert.equal(drawn.length, 8, "eight charts");
+    for (const chart of drawn) {
+      const rows = result.report.insights[chart.id];
+      assert.ok(rows && rows.length > 0, `${chart.id} has rows`);
+      assert.ok(chart.points > 0, `${chart.id} plots points`);
+      assert.ok(chart.paintedPixels > 2000, `${chart.id} draws something (${chart.paintedPixels} px)`);
+    }
+    assert.equal(
+      drawn.find((c) => c.id === "popular_category_by_country")!.points,
+      result.report.insights.popular_category_by_country.length,
+    );
+    const header = fs.readFileSync(png).subarray(0, 8);
+    assert.deepEqual([...header], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG");
+    assert.ok(fs.statSync(png).size > 50_000, "a full-page screenshot");
+  });
+
+  it("completes with nothing lost when the Kafka broker stops while the emulator posts", async () => {
+    const faultDir = fs.mkdtempSync(path.join(os.tmpdir(), "pinpipe-fault-"));
+    const faultLines: string[] = [];
+    try {
+      const faulted = await runLocalPipeline({
+        stateDir: faultDir,
+        events: EVENTS,
+        sourcePosts: 100,
+        seed: 11,
+        log: (line) => faultLines.push(line),
+        duringEmulator: async (stack) => {
+          await new Promise((r) => setTimeout(r, 300));
+          await stack.broker.stop();
+          faultLines.push("fault: broker stopped");
+          await new Promise((r) => setTimeout(r, 3000));
+          await stack.broker.start();
+          faultLines.push("fault: broker started");
+        },
+      });
+      assert.ok(faultLines.includes("fault: broker started"), faultLines.join("\n"));
+      assertAccounted(faulted);
+      assert.ok(
+        faulted.emulator.targets.kafka!.requests > Math.ceil((EVENTS * 3) / 100),
+        "the emulator had to retry while the broker was down",
+      );
+    } finally {
+      fs.rmSync(faultDir, { recursive: true, force: true });
+    }
+  });
+});
