@@ -49,9 +49,15 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 /** The eight insights as charts, from the gold tables' rows. */
 export function insightCharts(insights: Record<string, Row[]>): ChartSpec[] {
   const i = (name: string): Row[] => insights[name] ?? [];
-  const byCountry = i("popular_category_by_country");
+  // Per-country charts show the 15 largest (the source has ~240 countries); the rows hold them all.
+  const largest = (rows: Row[], key: string) =>
+    [...rows]
+      .sort((a, b) => Number(b[key]) - Number(a[key]) || String(a.country).localeCompare(String(b.country)))
+      .slice(0, 15);
+  const allCountries = i("popular_category_by_country").length;
+  const byCountry = largest(i("popular_category_by_country"), "category_count");
   const byYear = i("popular_category_by_year");
-  const topPoster = i("top_poster_by_country");
+  const topPoster = largest(i("top_poster_by_country"), "follower_count");
   const topCountry = i("country_with_top_poster")[0];
   const byAge = i("popular_category_by_age_group");
   const medianAge = i("median_followers_by_age_group");
@@ -64,7 +70,7 @@ export function insightCharts(insights: Record<string, Row[]>): ChartSpec[] {
     {
       id: "popular_category_by_country",
       title: "1. Most popular category in each country",
-      question: "Posts of the leading category, per country",
+      question: `Posts of the leading category, per country (the ${byCountry.length} largest of ${allCountries})`,
       type: "bar",
       labels: byCountry.map((r) => String(r.country)),
       datasets: [{ label: "posts", data: byCountry.map((r) => num(r.category_count)) }],
@@ -83,7 +89,7 @@ export function insightCharts(insights: Record<string, Row[]>): ChartSpec[] {
       id: "top_poster_by_country",
       title: "3. The user with the most followers in each country",
       question: topCountry
-        ? `Top poster's followers per country; the highest is ${topCountry.country} (${topCountry.follower_count})`
+        ? `Top poster's followers, the ${topPoster.length} largest countries; the highest is ${topCountry.country} (${topCountry.follower_count})`
         : "Top poster's followers per country",
       type: "bar",
       labels: topPoster.map((r) => String(r.country)),
