@@ -68,6 +68,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds excluded from the figures")
     parser.add_argument("--trigger", default="1s")
     args = parser.parse_args()
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
@@ -123,6 +127,11 @@ def main() -> None:
         value, unit = float(args.trigger.rstrip("msm") or 0), args.trigger.lstrip("0123456789")
         interval = value * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
         p95 = percentile(measured, 0.95)
+        durations = [p["durationMs"] for p in query.recentProgress if p.get("numInputRows")]
+        if durations:
+            keys = ["latestOffset", "addBatch", "triggerExecution"]
+            print("recent batches (ms): " + "; ".join(
+                ", ".join(f"{k} {d.get(k, 0)}" for k in keys) for d in durations[-3:]))
         print(f"baseline: the trigger interval ({interval:g}s) is the floor of a micro-batch's wait; "
               f"p95 is {p95 / interval:.1f}x it")
     finally:
