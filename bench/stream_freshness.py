@@ -71,6 +71,7 @@ def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("pinterest_jobs").setLevel(logging.DEBUG if os.environ.get("PINPIPE_DEBUG") else logging.INFO)
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")

@@ -102,7 +102,7 @@ steps=("$@")
 [[ ${#steps[@]} -eq 0 ]] && steps=(all)
 for step in "${steps[@]}"; do
   case "$step" in
-    all) step_node; step_python; step_jvm; step_mariadb ;;
+    all) step_node; step_python; step_jvm; step_mariadb; step_chromium ;;
     node | python | jvm | mariadb | chromium) "step_$step" ;;
     *) die "unknown step '$step' (all, node, python, jvm, mariadb, chromium)" ;;
   esac
