@@ -221,8 +221,11 @@ export interface RunOptions {
   sourcePosts: number;
   seed: number;
   log: Log;
-  /** Called while the emulator runs (the fault test stops and starts the broker here). */
-  duringEmulator?: (stack: LocalStack) => Promise<void>;
+  /** Posts per second of the emulator. Default: as fast as delivery allows. */
+  rate?: number;
+  /** Called while the emulator runs (the fault test stops and starts the broker here); `acked()` is the
+   * Kafka records acknowledged so far. */
+  duringEmulator?: (stack: LocalStack, acked: () => number) => Promise<void>;
   /** Leave the services up after the run (until Ctrl-C). */
   keepUp?: boolean;
 }
@@ -306,7 +309,12 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
       });
       log(`seeded ${seeded.posts} source posts (${seeded.malformed} malformed) into MariaDB`);
       const targets = ["kafka", "kinesis"] as const;
+      let kafkaAcked = 0;
       const emulating = runEmulator({
+        rate: options.rate,
+        onProgress: (summary) => {
+          kafkaAcked = summary.targets.kafka?.acked ?? 0;
+        },
         targets: [...targets],
         endpoints: endpointsFor(stack.outputs, [...targets]),
         source: new PostSource(pool),
@@ -315,7 +323,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
         concurrency: 4,
         delivery: { ...DEFAULT_DELIVERY, apiKey: stack.outputs.apiKey, maxRetries: 12 },
       });
-      const fault = options.duringEmulator?.(stack);
+      const fault = options.duringEmulator?.(stack, () => kafkaAcked);
       emulator = await emulating;
       await fault;
     } finally {
