@@ -194,3 +194,23 @@ export function jobCluster(args: JobClusterArgs): databricks.types.input.JobJobC
     customTags: args.tags,
   };
 }
+
+/** What every job of ours has: one run at a time, run as the runner, failure email, one job cluster. */
+export function jobRunSettings(args: {
+  clusterKey: string;
+  code: JobCode;
+  alertEmail?: string;
+  cluster: Omit<JobClusterArgs, "runnerApplicationId">;
+}): Pick<databricks.JobArgs, "maxConcurrentRuns" | "runAs" | "emailNotifications" | "jobClusters"> {
+  return {
+    maxConcurrentRuns: 1,
+    runAs: { servicePrincipalName: args.code.runnerApplicationId },
+    ...(args.alertEmail ? { emailNotifications: { onFailures: [args.alertEmail] } } : {}),
+    jobClusters: [
+      {
+        jobClusterKey: args.clusterKey,
+        newCluster: jobCluster({ ...args.cluster, runnerApplicationId: args.code.runnerApplicationId }),
+      },
+    ],
+  };
+}

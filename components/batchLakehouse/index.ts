@@ -11,7 +11,7 @@ import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy, tlsOnlyBucketPolicy } from "../defaults";
-import { JobCode, jobCluster, jobInstanceProfile } from "../databricksJobs";
+import { JobCode, jobInstanceProfile, jobRunSettings } from "../databricksJobs";
 import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
 import { lakeJobStatements, mwaaExecutionPolicy } from "./policies";
@@ -180,24 +180,20 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         name: `${args.namePrefix}-batch`,
         description:
           "Daily batch: raw topics -> silver, quarantine and gold Delta tables (jobs/src/pinterest_jobs/batch.py). Triggered by Airflow.",
-        maxConcurrentRuns: 1,
         timeoutSeconds: (args.timeoutMinutes ?? 120) * 60,
-        runAs: { servicePrincipalName: args.code.runnerApplicationId },
-        ...(args.alertEmail ? { emailNotifications: { onFailures: [args.alertEmail] } } : {}),
-        jobClusters: [
-          {
-            jobClusterKey: "batch",
-            newCluster: jobCluster({
-              sparkVersion: args.sparkVersion,
-              nodeType: args.nodeType ?? "m5d.large",
-              workers: args.workers ?? 2,
-              instanceProfileArn,
-              runnerApplicationId: args.code.runnerApplicationId,
-              spot: true,
-              tags,
-            }),
+        ...jobRunSettings({
+          clusterKey: "batch",
+          code: args.code,
+          alertEmail: args.alertEmail,
+          cluster: {
+            sparkVersion: args.sparkVersion,
+            nodeType: args.nodeType ?? "m5d.large",
+            workers: args.workers ?? 2,
+            instanceProfileArn,
+            spot: true,
+            tags,
           },
-        ],
+        }),
         tasks: [
           {
             taskKey: "batch",

@@ -7,7 +7,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement } from "../defaults";
-import { JobCode, jobCluster, jobInstanceProfile } from "../databricksJobs";
+import { JobCode, jobInstanceProfile, jobRunSettings } from "../databricksJobs";
 import { EVENT_KINDS, EventKind } from "../events";
 import { LAKE_PREFIXES } from "../lake";
 import { lakeJobStatements } from "../batchLakehouse/policies";
@@ -106,25 +106,21 @@ export class StreamLakehouse extends pulumi.ComponentResource {
         name: `${args.namePrefix}-stream`,
         description:
           "Continuous: the three Kinesis streams -> cleaned Delta tables, exactly once (jobs/src/pinterest_jobs/stream.py).",
-        maxConcurrentRuns: 1,
         continuous: { pauseStatus: "UNPAUSED", taskRetryMode: "ON_FAILURE" },
-        runAs: { servicePrincipalName: args.code.runnerApplicationId },
-        ...(args.alertEmail ? { emailNotifications: { onFailures: [args.alertEmail] } } : {}),
-        jobClusters: [
-          {
-            jobClusterKey: "stream",
-            newCluster: jobCluster({
-              sparkVersion: args.sparkVersion,
-              nodeType: args.nodeType ?? "m5d.large",
-              workers: args.workers ?? 1,
-              instanceProfileArn,
-              runnerApplicationId: args.code.runnerApplicationId,
-              // A continuous job on spot would lose its cluster at every reclaim.
-              spot: false,
-              tags,
-            }),
+        ...jobRunSettings({
+          clusterKey: "stream",
+          code: args.code,
+          alertEmail: args.alertEmail,
+          cluster: {
+            sparkVersion: args.sparkVersion,
+            nodeType: args.nodeType ?? "m5d.large",
+            workers: args.workers ?? 1,
+            instanceProfileArn,
+            // A continuous job on spot would lose its cluster at every reclaim.
+            spot: false,
+            tags,
           },
-        ],
+        }),
         tasks: [
           {
             taskKey: "stream",
