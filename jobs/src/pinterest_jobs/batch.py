@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from . import insights as I
+from .local import entry_session
 from .cleaning import clean_geo, clean_pins, clean_users, flag, one_row_per_key, split
 
 log = logging.getLogger("pinterest_jobs.batch")
@@ -143,13 +143,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> BatchResult:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.local:
-        from .local import local_session
-
-        jars = [j for j in os.environ.get("PINPIPE_DELTA_JARS", "").split(",") if j]
-        spark = local_session("batch", delta_jars=jars, warehouse_dir=os.path.join(args.out, "_warehouse"))
-    else:
-        spark = SparkSession.builder.getOrCreate()
+    spark = entry_session("batch", local=args.local, out=args.out)
     topics = {kind: f"{args.topic_prefix}.{kind}" for kind in ("pin", "geo", "user")}
     return run_batch(spark, args.lake, args.out, topics)
 

@@ -53,3 +53,12 @@ def local_session(
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+
+
+def entry_session(app_name: str, *, local: bool, out: str) -> SparkSession:
+    """The session of an entry point: Databricks' own, or with ``--local`` a local one with Delta from the
+    jars listed in $PINPIPE_DELTA_JARS (comma-separated)."""
+    if not local:
+        return SparkSession.builder.getOrCreate()
+    jars = [j for j in os.environ.get("PINPIPE_DELTA_JARS", "").split(",") if j]
+    return local_session(app_name, delta_jars=jars, warehouse_dir=os.path.join(out, "_warehouse"))

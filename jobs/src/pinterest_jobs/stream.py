@@ -33,6 +33,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from .batch import CLEANERS
 from .cleaning import one_row_per_key
+from .local import entry_session
 from .schemas import QUARANTINE
 
 log = logging.getLogger("pinterest_jobs.stream")
@@ -226,13 +227,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.local:
-        from .local import local_session
-
-        jars = [j for j in os.environ.get("PINPIPE_DELTA_JARS", "").split(",") if j]
-        spark = local_session("stream", delta_jars=jars, warehouse_dir=os.path.join(args.out, "_warehouse"))
-    else:
-        spark = SparkSession.builder.getOrCreate()
+    spark = entry_session("stream", local=args.local, out=args.out)
     streams = stream_names(args.stream_prefix)
     source = (
         read_databricks_kinesis(spark, streams, args.region)
