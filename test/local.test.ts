@@ -167,10 +167,12 @@ describe("the one-machine pipeline (npm run local)", function () {
         sourcePosts: 100,
         seed: 11,
         log: (line) => faultLines.push(line),
-        // Slow enough (about 4 s of posting) that the outage falls in the middle of it.
-        rate: 30,
+        // Slow enough (about 6 s of posting) that the outage falls in the middle of it.
+        rate: 20,
         duringEmulator: async (stack, acked) => {
-          await new Promise((r) => setTimeout(r, 1000));
+          // Stop once the first records have landed, whatever the warm-up took on this machine.
+          const deadline = Date.now() + 60000;
+          while (acked() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
           ackedAtStop = acked();
           await stack.broker.stop();
           faultLines.push("fault: broker stopped");
