@@ -21,6 +21,8 @@ import {
   upLocalStack,
 } from "./pipeline";
 import { REPO_ROOT } from "./services/paths";
+import { seedSource } from "../emulator/seed";
+import { createSourcePool } from "../emulator/source";
 
 function positiveInt(max: number) {
   return (value: string): number => {
@@ -70,17 +72,34 @@ export function makeProgram(): Command {
 
   program
     .command("up")
-    .description("start the services and keep them up; prints the endpoints and the outputs file")
+    .description("start the services, seed the source database and stay up; prints the endpoints")
     .option(...stateOption)
-    .action(async (flags: { stateDir: string }) => {
+    .option("--source-posts <n>", "posts seeded into the source database", positiveInt(1_000_000), 2000)
+    .option("--seed <n>", "seed of the generated source data", positiveInt(2 ** 31), 1)
+    .action(async (flags: { stateDir: string; sourcePosts: number; seed: number }) => {
       const paths = statePaths(path.resolve(flags.stateDir));
       assertNotUp(paths);
       const stack = await upLocalStack(paths.root, log);
       try {
+        const pool = createSourcePool(stack.db.url);
+        try {
+          const seeded = await seedSource(pool, {
+            posts: flags.sourcePosts,
+            seed: flags.seed,
+            malformedShare: 0.03,
+            replace: true,
+          });
+          log(`seeded ${seeded.posts} source posts (${seeded.malformed} malformed)`);
+        } finally {
+          await pool.end();
+        }
         const state = readState(paths)!;
         for (const [name, endpoint] of Object.entries(state.endpoints)) log(`${name.padEnd(11)} ${endpoint}`);
         log(`outputs file: ${rel(paths.outputs)}`);
-        log(`try: npm run emulator -- run --outputs ${rel(paths.outputs)} --db <mariadb url> --count 100`);
+        log(`database URL (with its password): ${rel(paths.dbUrl)}`);
+        log(
+          `try: npm run emulator -- run --outputs ${rel(paths.outputs)} --db "$(cat ${rel(paths.dbUrl)})" --count 100`,
+        );
         log("up; Ctrl-C or `npm run local -- down` stops everything");
         await untilSignal();
       } finally {

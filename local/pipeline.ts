@@ -41,6 +41,8 @@ export interface StatePaths {
   delta: string;
   checkpoints: string;
   outputs: string;
+  /** The source database's URL (mode 600: it holds the password). */
+  dbUrl: string;
   state: string;
   reportJson: string;
   reportHtml: string;
@@ -53,6 +55,7 @@ export function statePaths(root: string): StatePaths {
     delta: path.join(root, "delta"),
     checkpoints: path.join(root, "checkpoints"),
     outputs: path.join(root, "outputs.json"),
+    dbUrl: path.join(root, "db-url"),
     state: path.join(root, "state.json"),
     reportJson: path.join(root, "report.json"),
     reportHtml: path.join(root, "report.html"),
@@ -154,6 +157,7 @@ export async function upLocalStack(stateDir: string, log: Log): Promise<LocalSta
       apiKey,
     };
     fs.writeFileSync(paths.outputs, `${JSON.stringify(outputs, null, 2)}\n`, { mode: 0o600 });
+    fs.writeFileSync(paths.dbUrl, `${db.url}\n`, { mode: 0o600 });
     const state: StateFile = {
       pid: process.pid,
       startedAt: new Date().toISOString(),
