@@ -10,7 +10,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, policyJson } from "./defaults";
 
-const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.resolve(__dirname, "..");
 export const JOBS_PACKAGE_DIR = path.join(REPO_ROOT, "jobs", "src", "pinterest_jobs");
 export const NOTEBOOKS_DIR = path.join(REPO_ROOT, "jobs", "notebooks");
 export const NOTEBOOKS = ["batch", "stream"] as const;
@@ -24,6 +24,53 @@ export function workspacePaths(namePrefix: string): {
 } {
   const dir = `/Shared/${namePrefix}`;
   return { dir, packageDir: `${dir}/pinterest_jobs`, notebook: (name) => `${dir}/${name}` };
+}
+
+export interface LakeAccess {
+  /** Prefixes (like "topics/") the job only reads. */
+  read: string[];
+  /** Prefixes (like "delta/") the job reads, writes and deletes in (Delta rewrites and vacuums). */
+  write: string[];
+}
+
+/** S3 and KMS access of a Spark job to exactly the lake prefixes it uses. */
+export function lakeJobStatements(
+  bucketArn: string,
+  kmsKeyArn: string,
+  access: LakeAccess,
+): PolicyStatement[] {
+  const all = [...access.read, ...access.write];
+  return [
+    {
+      Sid: "ListLakePrefixes",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Resource: bucketArn,
+      Condition: { StringLike: { "s3:prefix": all.flatMap((p) => [p, `${p}*`]) } },
+    },
+    ...(access.read.length > 0
+      ? [
+          {
+            Sid: "ReadRawData",
+            Effect: "Allow" as const,
+            Action: ["s3:GetObject"],
+            Resource: access.read.map((p) => `${bucketArn}/${p}*`),
+          },
+        ]
+      : []),
+    {
+      Sid: "ReadWriteTables",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: access.write.map((p) => `${bucketArn}/${p}*`),
+    },
+    {
+      Sid: "UseLakeKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: kmsKeyArn,
+    },
+  ];
 }
 
 /** Trust policy of an EC2 instance role (a Databricks cluster's instance profile). */

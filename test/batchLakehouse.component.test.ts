@@ -18,8 +18,8 @@ import {
   MWAA_REQUIREMENTS,
   validateBatchLakehouseArgs,
 } from "../components/batchLakehouse";
-import { lakeJobStatements, mwaaExecutionPolicy } from "../components/batchLakehouse/policies";
-import { JobCode, JOBS_PACKAGE_DIR } from "../components/databricksJobs";
+import { mwaaExecutionPolicy } from "../components/batchLakehouse/policies";
+import { JobCode, JOBS_PACKAGE_DIR, lakeJobStatements } from "../components/databricksJobs";
 import { PolicyDocument, PolicyStatement } from "../components/defaults";
 import {
   installMocks,

@@ -11,12 +11,11 @@ import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy, tlsOnlyBucketPolicy } from "../defaults";
-import { JobCode, jobInstanceProfile, jobRunSettings } from "../databricksJobs";
+import { JobCode, jobInstanceProfile, jobRunSettings, lakeJobStatements, REPO_ROOT } from "../databricksJobs";
 import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
-import { lakeJobStatements, mwaaExecutionPolicy } from "./policies";
+import { mwaaExecutionPolicy } from "./policies";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const BATCH_DAG = path.join(REPO_ROOT, "dags", "pinterest_batch.py");
 export const MWAA_REQUIREMENTS = path.join(REPO_ROOT, "dags", "mwaa-requirements.txt");
 /** Airflow names the DAG reads (dags/pinterest_batch.py). */

@@ -1,55 +1,8 @@
 /**
- * The policy documents of the Databricks jobs and of Airflow (MWAA). Pure functions of ARNs, tested without
+ * The policy document of Airflow (MWAA). Pure functions of ARNs, tested without
  * mocks: every statement names its resources, no action is a wildcard.
  */
-import { PolicyDocument, PolicyStatement } from "../defaults";
-
-export interface LakeAccess {
-  /** Prefixes (like "topics/") the job only reads. */
-  read: string[];
-  /** Prefixes (like "delta/") the job reads, writes and deletes in (Delta rewrites and vacuums). */
-  write: string[];
-}
-
-/** S3 and KMS access of a Spark job to exactly the lake prefixes it uses. */
-export function lakeJobStatements(
-  bucketArn: string,
-  kmsKeyArn: string,
-  access: LakeAccess,
-): PolicyStatement[] {
-  const all = [...access.read, ...access.write];
-  return [
-    {
-      Sid: "ListLakePrefixes",
-      Effect: "Allow",
-      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
-      Resource: bucketArn,
-      Condition: { StringLike: { "s3:prefix": all.flatMap((p) => [p, `${p}*`]) } },
-    },
-    ...(access.read.length > 0
-      ? [
-          {
-            Sid: "ReadRawData",
-            Effect: "Allow" as const,
-            Action: ["s3:GetObject"],
-            Resource: access.read.map((p) => `${bucketArn}/${p}*`),
-          },
-        ]
-      : []),
-    {
-      Sid: "ReadWriteTables",
-      Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-      Resource: access.write.map((p) => `${bucketArn}/${p}*`),
-    },
-    {
-      Sid: "UseLakeKey",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: kmsKeyArn,
-    },
-  ];
-}
+import { PolicyDocument } from "../defaults";
 
 export interface MwaaPolicyArgs {
   region: string;

@@ -7,10 +7,9 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement } from "../defaults";
-import { JobCode, jobInstanceProfile, jobRunSettings } from "../databricksJobs";
+import { JobCode, jobInstanceProfile, jobRunSettings, lakeJobStatements } from "../databricksJobs";
 import { EVENT_KINDS, EventKind } from "../events";
 import { LAKE_PREFIXES } from "../lake";
-import { lakeJobStatements } from "../batchLakehouse/policies";
 
 /** The stream's tables and checkpoints in the lake: its role may write only here. */
 export const STREAM_TABLES_PREFIX = `${LAKE_PREFIXES.delta}stream/`;
