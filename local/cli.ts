@@ -62,7 +62,12 @@ export function makeProgram(): Command {
     .option(...stateOption)
     .option("--events <n>", "posts the emulator sends to each path", positiveInt(1_000_000), 1000)
     .option("--source-posts <n>", "posts seeded into the source database", positiveInt(1_000_000), 2000)
-    .option("--seed <n>", "seed of the generated source data", positiveInt(2 ** 31), 1)
+    .option(
+      "--seed <n>",
+      "seed of the generated source data and of the posts sampled from it",
+      positiveInt(2 ** 31),
+      1,
+    )
     .option("--keep-up", "leave the services up after the run, until Ctrl-C or `down`")
     .action(async (flags: RunFlags) => {
       const result = await runLocalPipeline({ ...flags, stateDir: path.resolve(flags.stateDir), log });

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { generateMersenne53Randomizer } from "@faker-js/faker";
 import { Kafka, logLevel } from "kafkajs";
 import { EVENT_KINDS, EventKind } from "../components/events";
 import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/kafkaGateway";
@@ -223,6 +224,7 @@ export interface RunOptions {
   events: number;
   /** Posts seeded into the source database (the emulator samples from them with replacement). */
   sourcePosts: number;
+  /** Seeds the source data and the emulator's sample of it: one seed, one run. */
   seed: number;
   log: Log;
   /** Posts per second of the emulator. Default: as fast as delivery allows. */
@@ -314,6 +316,9 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
       log(`seeded ${seeded.posts} source posts (${seeded.malformed} malformed) into MariaDB`);
       const targets = ["kafka", "kinesis"] as const;
       let kafkaAcked = 0;
+      // The sample is seeded too, so one seed gives the same posts, the same re-deliveries and the same report.
+      const source = new PostSource(pool);
+      const sampling = generateMersenne53Randomizer(options.seed);
       const emulating = runEmulator({
         rate: options.rate,
         onProgress: (summary) => {
@@ -321,7 +326,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
         },
         targets: [...targets],
         endpoints: endpointsFor(stack.outputs, [...targets]),
-        source: new PostSource(pool),
+        source: { randomMany: (n) => source.randomMany(n, () => sampling.next()) },
         count: options.events,
         batchSize: 100,
         concurrency: 4,
