@@ -6,13 +6,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { ApiGatewayAccount } from "./components/apiGatewayAccount";
-import { BatchLakehouse } from "./components/batchLakehouse";
+import { BATCH_DAG_ID, BatchLakehouse } from "./components/batchLakehouse";
 import { JobCode } from "./components/databricksJobs";
 import { standardTags } from "./components/defaults";
 import { KafkaIngest } from "./components/kafkaIngest";
 import { KinesisIngest } from "./components/kinesisIngest";
 import { Lake } from "./components/lake";
 import { Network } from "./components/network";
+import { Observability } from "./components/observability";
 import { StreamLakehouse } from "./components/streamLakehouse";
 
 const config = loadStackConfig();
@@ -147,6 +148,29 @@ const stream = new StreamLakehouse(config.namePrefix, {
   tags,
 });
 
+const observability = new Observability(config.namePrefix, {
+  namePrefix: config.namePrefix,
+  alertEmail: config.alertEmail,
+  watched: {
+    apis: [
+      { label: "kafka", apiName: kafkaIngest.metrics.apiName, stage: kafkaIngest.metrics.apiStage },
+      { label: "kinesis", apiName: kinesisIngest.metrics.apiName, stage: kinesisIngest.metrics.apiStage },
+    ],
+    ingestFunctionName: kafkaIngest.functionName,
+    streams: {
+      pin: kinesisIngest.streamNames.apply((n) => n[0]),
+      geo: kinesisIngest.streamNames.apply((n) => n[1]),
+      user: kinesisIngest.streamNames.apply((n) => n[2]),
+    },
+    mskClusterName: kafkaIngest.metrics.clusterName,
+    brokerCount: kafkaIngest.metrics.brokerCount,
+    connectorName: kafkaIngest.metrics.connectorName,
+    airflowEnvironmentName: batch.airflowEnvironmentName,
+    batchDagId: BATCH_DAG_ID,
+  },
+  tags,
+});
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const lakeBucketName = lake.bucketName;
@@ -175,3 +199,6 @@ export const dagBucketName = batch.dagBucketName;
 export const streamJobId = stream.jobId;
 export const streamTables = stream.tables;
 export const streamCheckpointLocation = stream.checkpointLocation;
+/** Where the alarms notify (subscribe more endpoints to it), and the stack's CloudWatch dashboard. */
+export const alarmTopicArn = observability.alarmTopicArn;
+export const dashboardUrl = observability.dashboardUrl;

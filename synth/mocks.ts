@@ -187,11 +187,12 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
       },
     };
   },
-  "aws:apigateway/restApi:RestApi": (_name, _inputs, { region, account, seed }) => {
+  "aws:apigateway/restApi:RestApi": (name, inputs, { region, account, seed }) => {
     const id = hex(seed, 10);
     return {
       id,
       state: {
+        name: autoName(name, seed, inputs.name),
         rootResourceId: hex(`${seed}/root`, 10),
         executionArn: `arn:aws:execute-api:${region}:${account}:${id}`,
         arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
@@ -228,6 +229,22 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
       latestRevision: 1,
     },
   }),
+  "aws:sns/topic:Topic": (name, inputs, { region, account, seed }) => {
+    const topicName = autoName(name, seed, inputs.name);
+    const arn = `arn:aws:sns:${region}:${account}:${topicName}`;
+    return { id: arn, state: { name: topicName, arn } };
+  },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (name, inputs, { region, account, seed }) => {
+    const alarmName = autoName(name, seed, inputs.name);
+    return { id: alarmName, state: { arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${alarmName}` } };
+  },
+  "aws:cloudwatch/dashboard:Dashboard": (name, inputs, { region, account }) => {
+    const dashboardName = typeof inputs.dashboardName === "string" ? inputs.dashboardName : name;
+    return {
+      id: dashboardName,
+      state: { dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${dashboardName}`, region },
+    };
+  },
   "aws:mskconnect/connector:Connector": (name, inputs, { region, account, seed }) => {
     const connectorName = autoName(name, seed, inputs.name);
     const arn = `arn:aws:kafkaconnect:${region}:${account}:connector/${connectorName}/${uuid(seed)}-4`;

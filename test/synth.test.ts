@@ -41,8 +41,8 @@ describe("offline synth", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const [stack, expected] of [
-    ["dev", { resources: 187, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
-    ["prod", { resources: 196, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+    ["dev", { resources: 206, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
+    ["prod", { resources: 215, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -61,7 +61,7 @@ describe("offline synth", () => {
       const components = new Set(
         graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn),
       );
-      assert.equal(components.size, 8);
+      assert.equal(components.size, 9);
       for (const r of graph.resources.filter((x) => !x.type.startsWith("pinterest-pipeline:"))) {
         assert.ok(
           r.parent !== null && components.has(r.parent),
@@ -72,11 +72,13 @@ describe("offline synth", () => {
         "accessLogBucketName",
         "airflowEnvironmentName",
         "airflowWebserverUrl",
+        "alarmTopicArn",
         "apiKey",
         "batchJobId",
         "batchJobUrl",
         "batchTablesLocation",
         "dagBucketName",
+        "dashboardUrl",
         "kafkaClusterArn",
         "kafkaRestUrl",
         "kafkaTopics",
@@ -189,9 +191,9 @@ describe("recording mocks", () => {
       stack: "s",
       outputs: {},
       resources: [
-        { urn: "c", type: "x:y:Comp", name: "c", parent: null, inputs: {} },
-        { urn: "b1", type: "aws:s3/bucket:Bucket", name: "b1", parent: "c", inputs: {} },
-        { urn: "b2", type: "aws:s3/bucket:Bucket", name: "b2", parent: "c", inputs: {} },
+        { urn: "c", type: "x:y:Comp", name: "c", parent: null, id: undefined, inputs: {} },
+        { urn: "b1", type: "aws:s3/bucket:Bucket", name: "b1", parent: "c", id: undefined, inputs: {} },
+        { urn: "b2", type: "aws:s3/bucket:Bucket", name: "b2", parent: "c", id: undefined, inputs: {} },
       ],
     };
     assert.deepEqual(renderTree(graph), [

@@ -21,6 +21,8 @@ export const MWAA_REQUIREMENTS = path.join(REPO_ROOT, "dags", "mwaa-requirements
 /** Airflow names the DAG reads (dags/pinterest_batch.py). */
 export const JOB_ID_VARIABLE = "pinterest_batch_job_id";
 export const DATABRICKS_CONNECTION = "databricks_default";
+/** The DAG's id: its alarm and dashboard name it. */
+export const BATCH_DAG_ID = "pinterest_batch_daily";
 
 export type AirflowArgs =
   | {

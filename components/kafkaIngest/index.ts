@@ -129,6 +129,14 @@ export class KafkaIngest extends pulumi.ComponentResource {
   public readonly apiKeyId: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly connectorArn: pulumi.Output<string>;
+  /** What the alarms and the dashboard watch (CloudWatch dimensions). */
+  public readonly metrics: {
+    apiName: pulumi.Output<string>;
+    apiStage: pulumi.Output<string>;
+    clusterName: pulumi.Output<string>;
+    brokerCount: number;
+    connectorName: pulumi.Output<string>;
+  };
 
   constructor(name: string, args: KafkaIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:ingest:KafkaIngest", name, {}, opts);
@@ -542,6 +550,13 @@ export class KafkaIngest extends pulumi.ComponentResource {
     this.apiKeyId = key!.id;
     this.functionName = fn.name;
     this.connectorArn = connector.arn;
+    this.metrics = {
+      apiName: api.name,
+      apiStage: stage.stageName,
+      clusterName: cluster.clusterName,
+      brokerCount,
+      connectorName: connector.name,
+    };
     this.registerOutputs({
       clusterArn: this.clusterArn,
       bootstrapBrokers: this.bootstrapBrokers,

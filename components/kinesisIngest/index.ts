@@ -98,6 +98,8 @@ export class KinesisIngest extends pulumi.ComponentResource {
   public readonly apiUrl: pulumi.Output<string>;
   /** The key clients send as x-api-key (a secret); undefined when apiKeyId was given. */
   public readonly apiKey: pulumi.Output<string | undefined>;
+  /** What the alarms and the dashboard watch (CloudWatch dimensions). */
+  public readonly metrics: { apiName: pulumi.Output<string>; apiStage: pulumi.Output<string> };
 
   constructor(name: string, args: KinesisIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:ingest:KinesisIngest", name, {}, opts);
@@ -319,6 +321,7 @@ export class KinesisIngest extends pulumi.ComponentResource {
     this.streamArns = pulumi.all(streams.map((s) => s.arn));
     this.apiUrl = stage.invokeUrl;
     this.apiKey = key ? pulumi.secret(key.value) : pulumi.output(undefined);
+    this.metrics = { apiName: api.name, apiStage: stage.stageName };
     this.registerOutputs({ streamNames: this.streamNames, streamArns: this.streamArns, apiUrl: this.apiUrl });
   }
 }
