@@ -1,10 +1,11 @@
 /**
  * `npm run synth -- --stack dev`: the offline synth's command line. Parses arguments, prints, exits;
- * the work is in synth.ts.
+ * the work is in synth.ts and, for the guardrails, policy/offline.ts. Exits 1 when a guardrail is violated.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
+import { checkGraph } from "../policy/offline";
 import { renderTree, summarize, synthStack } from "./synth";
 
 export function makeCommand(): Command {
@@ -23,9 +24,16 @@ async function main(argv: string[]): Promise<number> {
   const out = opts.out ?? path.join(opts.projectDir, "out", "synth", `${opts.stack}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(graph, null, 2)}\n`);
+  // The policy pack's rules, as `pulumi preview --policy-pack policy` would run them.
+  const violations = await checkGraph(graph);
+  const policyLines = [
+    `Guardrails (policy/): ${violations.length} violation${violations.length === 1 ? "" : "s"}`,
+    ...violations.map((v) => `  [${v.rule}] ${v.urn.slice(v.urn.lastIndexOf("::") + 2)}: ${v.message}`),
+  ];
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(graph, null, 2)}\n`);
-    return 0;
+    process.stderr.write(`${policyLines.join("\n")}\n`);
+    return violations.length > 0 ? 1 : 0;
   }
   const lines = [
     `Stack ${graph.project}/${graph.stack}: ${graph.resources.length} resources (offline synth, mocked control planes)`,
@@ -38,10 +46,12 @@ async function main(argv: string[]): Promise<number> {
     "Outputs:",
     ...Object.entries(graph.outputs).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     "",
+    ...policyLines,
+    "",
     `Graph written to ${path.relative(process.cwd(), out) || out}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
-  return 0;
+  return violations.length > 0 ? 1 : 0;
 }
 
 main(process.argv).then(

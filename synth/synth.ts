@@ -12,7 +12,7 @@ import { installMocks, maskSecrets, RecordedResource, SECRET_PLACEHOLDER, settle
 export interface SynthGraph {
   project: string;
   stack: string;
-  resources: Array<Pick<RecordedResource, "urn" | "type" | "name" | "parent" | "inputs">>;
+  resources: Array<Pick<RecordedResource, "urn" | "type" | "name" | "parent" | "id" | "inputs">>;
   outputs: Record<string, unknown>;
 }
 
@@ -71,7 +71,7 @@ export async function synthStack(projectDir: string, stack: string): Promise<Syn
     stack,
     // Sorted by URN: registration order varies between runs, and a pull request should diff only real changes.
     resources: mocks.resources
-      .map(({ urn, type, name, parent, inputs }) => ({ urn, type, name, parent, inputs }))
+      .map(({ urn, type, name, parent, id, inputs }) => ({ urn, type, name, parent, id, inputs }))
       .sort((a, b) => a.urn.localeCompare(b.urn)),
     outputs,
   };

@@ -3,35 +3,14 @@
  * value stops it with the config module's exact message.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { installMocks, promiseOf, SECRET_PLACEHOLDER, settle } from "../synth/mocks";
 import { readStackFile, renderTree, summarize, SynthGraph } from "../synth/synth";
-
-const ROOT = path.resolve(__dirname, "..");
-const run = promisify(execFile);
-
-async function synthCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ["-r", "ts-node/register", path.join(ROOT, "synth/cli.ts"), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { ROOT, synthCli } from "./fixtures/synthCli";
 
 describe("offline synth", () => {
   let tmp: string;

@@ -1,0 +1,78 @@
+/**
+ * Deliberate exceptions to the guardrails. Each names the rule, the resource (its type and logical name, as
+ * in the URN), the stacks it applies to, and why: a suppression without a reason of at least 20 characters,
+ * or naming a rule that does not exist, stops the pack from loading. Review these in every pull request.
+ */
+export interface Suppression {
+  rule: string;
+  /** Resource type token, e.g. "aws:s3/bucket:Bucket". */
+  type: string;
+  /** Logical name; "*" matches any characters (the stack's namePrefix, say). */
+  name: string;
+  /** Stacks it applies to; absent: every stack. */
+  stacks?: string[];
+  reason: string;
+}
+
+export const SUPPRESSIONS: Suppression[] = [
+  {
+    rule: "s3-access-logged",
+    type: "aws:s3/bucket:Bucket",
+    name: "*-access-logs",
+    reason:
+      "The access-log bucket is the logging target itself; logging it into itself would loop (AWS advises against it).",
+  },
+  {
+    rule: "s3-access-logged",
+    type: "aws:s3/bucket:Bucket",
+    name: "*-dags",
+    reason:
+      "The DAG bucket holds only what Pulumi uploads from git (the DAG and requirements, versioned); only MWAA's role reads it. Changes are in git and in CloudTrail.",
+  },
+  {
+    rule: "mwaa-private-and-logged",
+    type: "aws:mwaa/environment:Environment",
+    name: "*-airflow",
+    stacks: ["dev"],
+    reason:
+      "dev's Airflow UI is reachable from the internet for convenience (mwaaWebserverAccess: public); sign-in still goes through IAM. prod is PRIVATE_ONLY.",
+  },
+];
+
+export const MIN_REASON_LENGTH = 20;
+
+/** Throws when a suppression has no real reason or names an unknown rule. */
+export function validateSuppressions(suppressions: Suppression[], ruleNames: string[]): void {
+  const problems: string[] = [];
+  for (const s of suppressions) {
+    const what = `suppression of '${s.rule}' for ${s.type} '${s.name}'`;
+    if (!ruleNames.includes(s.rule)) problems.push(`${what} names no rule of the pack`);
+    if (typeof s.reason !== "string" || s.reason.trim().length < MIN_REASON_LENGTH)
+      problems.push(`${what} needs a reason (at least ${MIN_REASON_LENGTH} characters)`);
+  }
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+}
+
+/** URN: urn:pulumi:<stack>::<project>::<type chain>::<name>. */
+export function parseUrn(urn: string): { stack: string; type: string; name: string } {
+  const parts = urn.split("::");
+  const stack = parts[0].replace(/^urn:pulumi:/, "");
+  const chain = parts[2] ?? "";
+  return { stack, type: chain.slice(chain.lastIndexOf("$") + 1), name: parts.slice(3).join("::") };
+}
+
+/** The suppression that covers this rule for this resource, if any. */
+export function suppressionFor(
+  suppressions: Suppression[],
+  rule: string,
+  urn: string | undefined,
+): Suppression | undefined {
+  if (urn === undefined) return undefined;
+  const { stack, type, name } = parseUrn(urn);
+  return suppressions.find((s) => {
+    if (s.rule !== rule || s.type !== type) return false;
+    if (s.stacks !== undefined && !s.stacks.includes(stack)) return false;
+    const pattern = s.name.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return new RegExp(`^${pattern.join(".*")}$`).test(name);
+  });
+}
