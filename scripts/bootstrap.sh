@@ -2,9 +2,10 @@
 # Installs what the local pipeline and the tests need, idempotently: each step records a stamp of its
 # inputs (lock file, pom) and is skipped while the stamp matches. Safe to run on every `npm test`.
 #
-#   scripts/bootstrap.sh [all|node|python|jvm|mariadb|chromium] ...
+#   scripts/bootstrap.sh [all|node|python|jvm|mariadb|chromium|actionlint] ...
 #
-# Everything comes from the package registries (npm, PyPI, Maven Central, Debian); nothing else is fetched.
+# Everything comes from the package registries (npm, PyPI, Maven Central, Debian, the Go module proxy);
+# nothing else is fetched.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -98,12 +99,25 @@ step_chromium() {
   command -v chromium >/dev/null || as_root_apt chromium fonts-dejavu-core
 }
 
+# actionlint lints .github/workflows in `npm test`; built from the Go module proxy into .cache/bin.
+ACTIONLINT_VERSION=v1.7.12
+step_actionlint() {
+  local bin="$CACHE/bin/actionlint"
+  if [[ -x "$bin" ]] && "$bin" -version 2>/dev/null | head -n 1 | grep -qx "$ACTIONLINT_VERSION"; then return; fi
+  command -v go >/dev/null \
+    || die "Go is needed to build actionlint $ACTIONLINT_VERSION (apt-get install golang-go, or actions/setup-go in CI)"
+  say "building actionlint $ACTIONLINT_VERSION from the Go module proxy into ${bin#"$ROOT"/}"
+  mkdir -p "$CACHE/bin"
+  GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2 \
+    || die "building actionlint failed"
+}
+
 steps=("$@")
 [[ ${#steps[@]} -eq 0 ]] && steps=(all)
 for step in "${steps[@]}"; do
   case "$step" in
-    all) step_node; step_python; step_jvm; step_mariadb; step_chromium ;;
-    node | python | jvm | mariadb | chromium) "step_$step" ;;
-    *) die "unknown step '$step' (all, node, python, jvm, mariadb, chromium)" ;;
+    all) step_node; step_python; step_jvm; step_mariadb; step_chromium; step_actionlint ;;
+    node | python | jvm | mariadb | chromium | actionlint) "step_$step" ;;
+    *) die "unknown step '$step' (all, node, python, jvm, mariadb, chromium, actionlint)" ;;
   esac
 done
