@@ -6,6 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { BATCH_DAG } from "../components/batchLakehouse";
 import { PolicyDocument } from "../components/defaults";
 import { alarmSpecs, DEFAULT_THRESHOLDS, Observability, Watched } from "../components/observability";
@@ -229,6 +230,12 @@ describe("Observability (mocks)", () => {
       () => alarmSpecs({ ...WATCHED, brokerCount: 0 }),
       /^Error: brokerCount must be at least 1, got 0$/,
     );
+  });
+
+  it("has a runbook entry for every alarm (docs/operations.md)", () => {
+    const runbook = fs.readFileSync(path.join(__dirname, "..", "docs", "operations.md"), "utf8");
+    for (const spec of alarmSpecs(WATCHED))
+      assert.match(runbook, new RegExp(`^\\| \`${spec.id}\` \\|`, "m"), spec.id);
   });
 
   it("takes thresholds, and a one-broker cluster's disk alarm is a plain metric", () => {
