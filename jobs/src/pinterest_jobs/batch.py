@@ -13,6 +13,7 @@ import argparse
 import logging
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pyspark import StorageLevel
@@ -26,6 +27,8 @@ from .cleaning import clean_geo, clean_pins, clean_users, flag, one_row_per_key,
 log = logging.getLogger("pinterest_jobs.batch")
 
 CLEANERS = {"pin": clean_pins, "geo": clean_geo, "user": clean_users}
+#: Threads writing the gold tables at once.
+GOLD_WRITERS = 3
 
 
 @dataclass
@@ -63,21 +66,24 @@ GOLD_TABLES = [
 
 
 def gold_tables(pins: DataFrame, geo: DataFrame, users: DataFrame) -> dict[str, DataFrame]:
-    """The insights over the silver tables. Only the columns they use are read, once, and kept in memory
-    while the nine tables are computed (each joins them; the original re-read and re-cleaned per query)."""
-    pins = pins.select("ind", "category", "poster_name", "follower_count").cache()
-    geo = geo.select("ind", "country", "timestamp").cache()
-    users = users.select("ind", "age", "date_joined").cache()
+    """The insights over the silver tables. Pins are joined with geo and with users once, on the columns
+    the questions use, and kept in memory while the nine tables are computed from them (the original
+    re-read, re-cleaned and re-joined per query)."""
+    pins = pins.select("ind", "category", "poster_name", "follower_count")
+    pins_geo = pins.join(geo.select("ind", "country", "timestamp"), "ind").cache()
+    pins_users = pins.join(users.select("ind", "age", "date_joined"), "ind").cache()
     return {
-        "popular_category_by_country": I.most_popular_category_by_country(pins, geo),
-        "popular_category_by_year": I.most_popular_category_by_year(pins, geo),
-        "top_poster_by_country": I.top_poster_by_country(pins, geo),
-        "country_with_top_poster": I.country_with_top_poster(pins, geo),
-        "popular_category_by_age_group": I.most_popular_category_by_age_group(pins, users),
-        "median_followers_by_age_group": I.median_followers_by_age_group(pins, users),
+        "popular_category_by_country": I.most_popular_category_by_country_joined(pins_geo),
+        "popular_category_by_year": I.most_popular_category_by_year_joined(pins_geo),
+        "top_poster_by_country": I.top_poster_by_country_joined(pins_geo),
+        "country_with_top_poster": I.country_with_top_poster_joined(pins_geo),
+        "popular_category_by_age_group": I.most_popular_category_by_age_group_joined(pins_users),
+        "median_followers_by_age_group": I.median_followers_by_age_group_joined(pins_users),
         "users_joined_by_year": I.users_joined_by_year(users),
-        "median_followers_by_join_year": I.median_followers_by_join_year(pins, users),
-        "median_followers_by_join_year_and_age_group": I.median_followers_by_join_year_and_age_group(pins, users),
+        "median_followers_by_join_year": I.median_followers_by_join_year_joined(pins_users),
+        "median_followers_by_join_year_and_age_group": I.median_followers_by_join_year_and_age_group_joined(
+            pins_users
+        ),
     }
 
 
@@ -99,15 +105,15 @@ def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) 
     result = BatchResult()
     silver: dict[str, DataFrame] = {}
     quarantines: list[DataFrame] = []
-    raws: list[DataFrame] = []
+    flagged_frames: list[DataFrame] = []
     for kind, topic in topics.items():
-        # Read once; kept until the quarantine (which re-reads the bad rows' raw text) is written.
-        raw = read_topic(spark, lake, topic).persist(StorageLevel.MEMORY_AND_DISK)
-        raws.append(raw)
-        result.raw[kind] = raw.count()
-        # Parsed and checked once; silver and quarantine are both split from it.
-        flagged = flag(raw, kind).persist(StorageLevel.MEMORY_AND_DISK)
-        raws.append(flagged)
+        # Read, parsed and checked once, kept while silver and quarantine are split from it. Only a
+        # quarantined record keeps its raw text (the quarantine's evidence); a clean one is its parsed fields.
+        flagged = flag(read_topic(spark, lake, topic), kind)
+        flagged = flagged.withColumn("raw", F.when(F.col("_reason").isNotNull(), F.col("raw")))
+        flagged = flagged.persist(StorageLevel.MEMORY_AND_DISK)
+        flagged_frames.append(flagged)
+        result.raw[kind] = flagged.count()
         clean, quarantine = split(flagged, kind)
         result.silver[kind] = _write(one_row_per_key(clean), f"{out}/silver/{kind}")
         silver[kind] = spark.read.format("delta").load(f"{out}/silver/{kind}")
@@ -116,8 +122,8 @@ def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) 
     for q in quarantines[1:]:
         quarantine_all = quarantine_all.unionByName(q)
     _write(quarantine_all, f"{out}/quarantine")
-    for raw in raws:
-        raw.unpersist()
+    for flagged in flagged_frames:
+        flagged.unpersist()
     for row in spark.read.format("delta").load(f"{out}/quarantine").groupBy("source").count().collect():
         result.quarantined[row["source"]] = row["count"]
     for kind in topics:
@@ -126,8 +132,14 @@ def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) 
             "%s: %d raw, %d clean (one per post), %d quarantined",
             kind, result.raw[kind], result.silver[kind], result.quarantined[kind],
         )
-    for name, df in gold_tables(silver["pin"], silver["geo"], silver["user"]).items():
-        result.gold[name] = _write(df, f"{out}/gold/{name}")
+    # The gold tables are small: their time is Spark's and Delta's per-job overhead, which overlaps when
+    # the nine are written from a few threads (Spark runs jobs from several threads side by side).
+    tables = gold_tables(silver["pin"], silver["geo"], silver["user"])
+    with ThreadPoolExecutor(max_workers=GOLD_WRITERS) as pool:
+        rows = pool.map(lambda item: _write(item[1], f"{out}/gold/{item[0]}"), tables.items())
+        result.gold = dict(zip(tables, rows))
+    # The job owns its session (a job cluster, or the local runner): release what the insights kept.
+    spark.catalog.clearCache()
     return result
 
 

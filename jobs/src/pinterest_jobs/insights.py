@@ -1,6 +1,9 @@
 """The eight questions the batch job answers, one function each, on the cleaned silver tables
 (pins, geo, users: one row per post key ``ind``).
 
+Each question over two tables has a ``*_joined`` form taking the tables already joined on ``ind`` (pins with
+geo, or pins with users): the batch job joins each pair once and answers every question from it.
+
 Ties are broken deterministically: the larger count or value wins, then the alphabetically first name
 (category, country, poster). Medians are exact (``median``, Spark's percentile at 0.5, which interpolates
 between the two middle values of an even count).
@@ -32,40 +35,40 @@ def _top_category(joined: DataFrame, group: str) -> DataFrame:
     return _top_per(counts, group, [F.col("category_count").desc(), F.col("category").asc()]).orderBy(group)
 
 
-def most_popular_category_by_country(pins: DataFrame, geo: DataFrame) -> DataFrame:
+def most_popular_category_by_country_joined(pins_geo: DataFrame) -> DataFrame:
     """1. country, category, category_count."""
-    return _top_category(pins.join(geo, "ind").where(F.col("country").isNotNull()), "country")
+    return _top_category(pins_geo.where(F.col("country").isNotNull()), "country")
 
 
-def most_popular_category_by_year(pins: DataFrame, geo: DataFrame, first: int = 2018, last: int = 2022) -> DataFrame:
+def most_popular_category_by_year_joined(pins_geo: DataFrame, first: int = 2018, last: int = 2022) -> DataFrame:
     """2. post_year, category, category_count, for posts made from `first` to `last`."""
-    joined = pins.join(geo, "ind").withColumn("post_year", F.year("timestamp"))
+    joined = pins_geo.withColumn("post_year", F.year("timestamp"))
     return _top_category(joined.where(F.col("post_year").between(first, last)), "post_year")
 
 
-def top_poster_by_country(pins: DataFrame, geo: DataFrame) -> DataFrame:
+def top_poster_by_country_joined(pins_geo: DataFrame) -> DataFrame:
     """3a. country, poster_name, follower_count: the poster with the most followers in each country."""
-    joined = pins.join(geo, "ind").where(F.col("follower_count").isNotNull() & F.col("country").isNotNull())
+    joined = pins_geo.where(F.col("follower_count").isNotNull() & F.col("country").isNotNull())
     per_poster = joined.groupBy("country", "poster_name").agg(F.max("follower_count").alias("follower_count"))
     top = _top_per(per_poster, "country", [F.col("follower_count").desc(), F.col("poster_name").asc()])
     return top.select("country", "poster_name", "follower_count").orderBy("country")
 
 
-def country_with_top_poster(pins: DataFrame, geo: DataFrame) -> DataFrame:
+def country_with_top_poster_joined(pins_geo: DataFrame) -> DataFrame:
     """3b. country, follower_count: the country whose top poster has the most followers (one row)."""
-    top = top_poster_by_country(pins, geo)
+    top = top_poster_by_country_joined(pins_geo)
     return top.orderBy(F.col("follower_count").desc(), F.col("country").asc()).limit(1).select("country", "follower_count")
 
 
-def most_popular_category_by_age_group(pins: DataFrame, users: DataFrame) -> DataFrame:
+def most_popular_category_by_age_group_joined(pins_users: DataFrame) -> DataFrame:
     """4. age_group, category, category_count."""
-    joined = pins.join(users, "ind").withColumn("age_group", age_group(F.col("age"))).where(F.col("age_group").isNotNull())
+    joined = pins_users.withColumn("age_group", age_group(F.col("age"))).where(F.col("age_group").isNotNull())
     return _top_category(joined, "age_group")
 
 
-def median_followers_by_age_group(pins: DataFrame, users: DataFrame) -> DataFrame:
+def median_followers_by_age_group_joined(pins_users: DataFrame) -> DataFrame:
     """5. age_group, median_follower_count."""
-    joined = pins.join(users, "ind").withColumn("age_group", age_group(F.col("age")))
+    joined = pins_users.withColumn("age_group", age_group(F.col("age")))
     return (
         joined.where(F.col("age_group").isNotNull() & F.col("follower_count").isNotNull())
         .groupBy("age_group")
@@ -85,9 +88,9 @@ def users_joined_by_year(users: DataFrame, first: int = 2015, last: int = 2020) 
     )
 
 
-def median_followers_by_join_year(pins: DataFrame, users: DataFrame, first: int = 2015, last: int = 2020) -> DataFrame:
+def median_followers_by_join_year_joined(pins_users: DataFrame, first: int = 2015, last: int = 2020) -> DataFrame:
     """7. post_year (the joining year), median_follower_count."""
-    joined = pins.join(users, "ind").withColumn("post_year", F.year("date_joined"))
+    joined = pins_users.withColumn("post_year", F.year("date_joined"))
     return (
         joined.where(F.col("post_year").between(first, last) & F.col("follower_count").isNotNull())
         .groupBy("post_year")
@@ -96,15 +99,11 @@ def median_followers_by_join_year(pins: DataFrame, users: DataFrame, first: int 
     )
 
 
-def median_followers_by_join_year_and_age_group(
-    pins: DataFrame, users: DataFrame, first: int = 2015, last: int = 2020
+def median_followers_by_join_year_and_age_group_joined(
+    pins_users: DataFrame, first: int = 2015, last: int = 2020
 ) -> DataFrame:
     """8. age_group, post_year (the joining year), median_follower_count."""
-    joined = (
-        pins.join(users, "ind")
-        .withColumn("post_year", F.year("date_joined"))
-        .withColumn("age_group", age_group(F.col("age")))
-    )
+    joined = pins_users.withColumn("post_year", F.year("date_joined")).withColumn("age_group", age_group(F.col("age")))
     return (
         joined.where(
             F.col("post_year").between(first, last) & F.col("follower_count").isNotNull() & F.col("age_group").isNotNull()
@@ -113,3 +112,40 @@ def median_followers_by_join_year_and_age_group(
         .agg(F.median("follower_count").alias("median_follower_count"))
         .orderBy("age_group", "post_year")
     )
+
+
+# The same questions on the separate silver tables.
+
+
+def most_popular_category_by_country(pins: DataFrame, geo: DataFrame) -> DataFrame:
+    return most_popular_category_by_country_joined(pins.join(geo, "ind"))
+
+
+def most_popular_category_by_year(pins: DataFrame, geo: DataFrame, first: int = 2018, last: int = 2022) -> DataFrame:
+    return most_popular_category_by_year_joined(pins.join(geo, "ind"), first, last)
+
+
+def top_poster_by_country(pins: DataFrame, geo: DataFrame) -> DataFrame:
+    return top_poster_by_country_joined(pins.join(geo, "ind"))
+
+
+def country_with_top_poster(pins: DataFrame, geo: DataFrame) -> DataFrame:
+    return country_with_top_poster_joined(pins.join(geo, "ind"))
+
+
+def most_popular_category_by_age_group(pins: DataFrame, users: DataFrame) -> DataFrame:
+    return most_popular_category_by_age_group_joined(pins.join(users, "ind"))
+
+
+def median_followers_by_age_group(pins: DataFrame, users: DataFrame) -> DataFrame:
+    return median_followers_by_age_group_joined(pins.join(users, "ind"))
+
+
+def median_followers_by_join_year(pins: DataFrame, users: DataFrame, first: int = 2015, last: int = 2020) -> DataFrame:
+    return median_followers_by_join_year_joined(pins.join(users, "ind"), first, last)
+
+
+def median_followers_by_join_year_and_age_group(
+    pins: DataFrame, users: DataFrame, first: int = 2015, last: int = 2020
+) -> DataFrame:
+    return median_followers_by_join_year_and_age_group_joined(pins.join(users, "ind"), first, last)
