@@ -32,7 +32,6 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from .batch import CLEANERS
-from .cleaning import one_row_per_key
 from .local import entry_session
 from .schemas import QUARANTINE
 
@@ -135,13 +134,16 @@ class BatchWriter:
                     continue
                 raw = batch.where(F.col("stream") == name).select(F.col("data").alias("raw"))
                 clean, quarantine = CLEANERS[kind](raw)
-                writes.append((one_row_per_key(clean), f"{self.out}/{kind}", f"{self.app_id}:{kind}"))
+                # One row per post already: without_redeliveries dropped a key's later copies upstream.
+                writes.append((clean, f"{self.out}/{kind}", f"{self.app_id}:{kind}"))
                 quarantines.append(quarantine)
             if quarantines:
                 bad = quarantines[0]
                 for q in quarantines[1:]:
                     bad = bad.unionByName(q)
-                writes.append((bad, f"{self.out}/quarantine", self.app_id))
+                # Most batches have nothing to quarantine; an empty append would still cost a commit.
+                if not bad.isEmpty():
+                    writes.append((bad, f"{self.out}/quarantine", self.app_id))
 
             def append(df: DataFrame, path: str, app_id: str) -> None:
                 # Idempotent: Delta skips a (txnAppId, txnVersion) it has committed, so a replay writes once.
