@@ -62,13 +62,17 @@ def table(spark, path):
 
 def test_stream_cleans_quarantines_and_resumes_exactly_once(spark, kinesis, tmp_path):
     out, checkpoint = tmp_path / "delta" / "stream", tmp_path / "lake" / "checkpoints" / "stream"
-    put(kinesis, "pin", [pin(i) for i in range(1, 6)] + [pin(99, follower_count="lots")])
+    # Post 2 twice in the same batch: the streaming dedupe keeps one.
+    put(kinesis, "pin", [pin(i) for i in range(1, 6)] + [pin(2), pin(99, follower_count="lots")])
     put(kinesis, "geo", [geo(i) for i in range(1, 6)] + [geo(98, latitude=95.0)])
     put(kinesis, "user", [user(i) for i in range(1, 6)] + ["{not json"])
     run_once(spark, kinesis, out, checkpoint)
 
     pins = table(spark, out / "pin")
     assert sorted(r["ind"] for r in pins.collect()) == [1, 2, 3, 4, 5]
+    for name in ("pin", "geo", "user", "quarantine"):
+        properties = spark.sql(f"DESCRIBE DETAIL delta.`{out / name}`").first()["properties"]
+        assert properties.get("delta.checkpointInterval") == "100", name
     row = pins.where("ind = 1").first()
     # The batch job's cleaning, applied to the stream: placeholder -> null, '1.5k' -> 1500, prefix gone.
     assert (row["title"], row["follower_count"], row["save_location"]) == (None, 1500, "/data/art")

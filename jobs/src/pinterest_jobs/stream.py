@@ -101,15 +101,22 @@ def _is_delta(spark: SparkSession, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 
 
+#: Commits between Delta checkpoints on the stream's tables. Delta's default (10) makes every tenth
+#: micro-batch also write a checkpoint; a stream commits every few seconds, so it checkpoints less often.
+CHECKPOINT_INTERVAL = 100
+
+
 def create_tables(spark: SparkSession, out: str) -> None:
-    """Creates the empty tables once, so every batch merges or appends into an existing table."""
+    """Creates the empty tables once, so every batch appends into an existing table."""
     empty_raw = spark.createDataFrame([], "raw string")
-    for kind in KINDS:
-        path = f"{out}/{kind}"
+    tables = {kind: CLEANERS[kind](empty_raw)[0] for kind in KINDS}
+    tables["quarantine"] = spark.createDataFrame([], QUARANTINE)
+    for name, empty in tables.items():
+        path = f"{out}/{name}"
         if not _is_delta(spark, path):
-            CLEANERS[kind](empty_raw)[0].write.format("delta").mode("ignore").save(path)
-    if not _is_delta(spark, f"{out}/quarantine"):
-        spark.createDataFrame([], QUARANTINE).write.format("delta").mode("ignore").save(f"{out}/quarantine")
+            empty.write.format("delta").mode("ignore").option(
+                "delta.checkpointInterval", str(CHECKPOINT_INTERVAL)
+            ).save(path)
 
 
 @dataclass
