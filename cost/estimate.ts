@@ -4,7 +4,7 @@
  * drives (requests, GB, batch hours) comes from the profile, stated next to every line. `npm run cost`.
  */
 import type { StackConfig } from "../config";
-import { alarmSpecs } from "../components/observability/alarms";
+import { alarmMetricCount } from "../components/observability/alarms";
 import { DATABRICKS, PRICES, RegionPrices } from "./prices";
 
 export const HOURS_PER_MONTH = 730;
@@ -274,19 +274,7 @@ export function estimateCost(stack: string, config: StackConfig, region: string,
     `2 × ${usd(p.secretMonth)}`,
     2 * p.secretMonth,
   );
-  const alarmMetrics = alarmSpecs({
-    apis: [
-      { label: "kafka", apiName: "", stage: "" },
-      { label: "kinesis", apiName: "", stage: "" },
-    ],
-    ingestFunctionName: "",
-    streams: { pin: "", geo: "", user: "" },
-    mskClusterName: "",
-    brokerCount: brokers,
-    connectorName: "",
-    airflowEnvironmentName: "",
-    batchDagId: "",
-  }).reduce((n, a) => n + a.metrics.length, 0);
+  const alarmMetrics = alarmMetricCount(brokers);
   add(
     "Operations",
     "CloudWatch alarms",

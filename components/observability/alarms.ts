@@ -72,6 +72,48 @@ export interface Watched {
 
 const FIVE_MINUTES = 300;
 
+/** Fires on any occurrence in a five-minute period (errors, throttles, failed tasks). */
+function anyOccurrence(
+  id: string,
+  description: string,
+  metrics: MetricRef[],
+  expression?: string,
+): AlarmSpec {
+  return {
+    id,
+    description,
+    metrics,
+    ...(expression !== undefined ? { expression } : {}),
+    comparison: "GreaterThanThreshold",
+    threshold: 0,
+    periodSeconds: FIVE_MINUTES,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: "notBreaching",
+  };
+}
+
+/** Fires after fifteen minutes below one, silence included (nothing read, nothing running). */
+function silentFor15Minutes(
+  id: string,
+  description: string,
+  metrics: MetricRef[],
+  expression?: string,
+): AlarmSpec {
+  return {
+    id,
+    description,
+    metrics,
+    ...(expression !== undefined ? { expression } : {}),
+    comparison: "LessThanThreshold",
+    threshold: 1,
+    periodSeconds: FIVE_MINUTES,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    treatMissingData: "breaching",
+  };
+}
+
 /** Every alarm of a stack, in a stable order. */
 export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS): AlarmSpec[] {
   if (w.brokerCount < 1) throw new Error(`brokerCount must be at least 1, got ${w.brokerCount}`);
@@ -105,47 +147,28 @@ export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS):
   }
   const fn = { FunctionName: w.ingestFunctionName };
   specs.push(
-    {
-      id: "ingest-fn-errors",
-      description: "The Kafka ingest function raised errors (not answered 4xx/5xx: crashed or timed out).",
-      metrics: [{ namespace: "AWS/Lambda", metricName: "Errors", dimensions: fn, stat: "Sum" }],
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      periodSeconds: FIVE_MINUTES,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-    },
-    {
-      id: "ingest-fn-throttles",
-      description: "The Kafka ingest function was throttled (account or reserved concurrency reached).",
-      metrics: [{ namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fn, stat: "Sum" }],
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      periodSeconds: FIVE_MINUTES,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-    },
+    anyOccurrence(
+      "ingest-fn-errors",
+      "The Kafka ingest function raised errors (not answered 4xx/5xx: crashed or timed out).",
+      [{ namespace: "AWS/Lambda", metricName: "Errors", dimensions: fn, stat: "Sum" }],
+    ),
+    anyOccurrence(
+      "ingest-fn-throttles",
+      "The Kafka ingest function was throttled (account or reserved concurrency reached).",
+      [{ namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fn, stat: "Sum" }],
+    ),
   );
   const streams = Object.values<pulumi.Input<string>>(w.streams).map((s) => ({ StreamName: s }));
   const each = (metricName: string, stat: MetricRef["stat"]): MetricRef[] =>
     streams.map((dimensions) => ({ namespace: "AWS/Kinesis", metricName, dimensions, stat }));
   const ids = streams.map((_, i) => `m${i}`);
   specs.push(
-    {
-      id: "kinesis-write-throttles",
-      description:
-        "Kinesis refused writes for lack of capacity on one of the three streams (raise shards, or use on-demand).",
-      metrics: each("WriteProvisionedThroughputExceeded", "Sum"),
-      expression: `SUM([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`,
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      periodSeconds: FIVE_MINUTES,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-    },
+    anyOccurrence(
+      "kinesis-write-throttles",
+      "Kinesis refused writes for lack of capacity on one of the three streams (raise shards, or use on-demand).",
+      each("WriteProvisionedThroughputExceeded", "Sum"),
+      `SUM([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`,
+    ),
     {
       id: "kinesis-iterator-age",
       description: `The stream job is more than ${t.iteratorAgeSeconds} s behind on one of the three streams.`,
@@ -158,19 +181,12 @@ export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS):
       datapointsToAlarm: 3,
       treatMissingData: "notBreaching",
     },
-    {
-      id: "stream-job-stopped",
-      description:
-        "Nothing has read one of the three Kinesis streams for 15 minutes: the stream job is stopped or failing.",
-      metrics: each("GetRecords.Success", "Sum"),
-      expression: `MIN([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`,
-      comparison: "LessThanThreshold",
-      threshold: 1,
-      periodSeconds: FIVE_MINUTES,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: "breaching",
-    },
+    silentFor15Minutes(
+      "stream-job-stopped",
+      "Nothing has read one of the three Kinesis streams for 15 minutes: the stream job is stopped or failing.",
+      each("GetRecords.Success", "Sum"),
+      `MIN([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`,
+    ),
   );
   const brokers = Array.from({ length: w.brokerCount }, (_, i) => String(i + 1));
   specs.push({
@@ -192,10 +208,10 @@ export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS):
   });
   const connector = { ConnectorName: w.connectorName };
   specs.push(
-    {
-      id: "connector-failed-tasks",
-      description: "A task of the S3 sink connector failed: Kafka records stop reaching the lake.",
-      metrics: [
+    anyOccurrence(
+      "connector-failed-tasks",
+      "A task of the S3 sink connector failed: Kafka records stop reaching the lake.",
+      [
         {
           namespace: "AWS/KafkaConnect",
           metricName: "ErroredTaskCount",
@@ -203,17 +219,11 @@ export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS):
           stat: "Maximum",
         },
       ],
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      periodSeconds: FIVE_MINUTES,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-    },
-    {
-      id: "connector-not-running",
-      description: "The S3 sink connector has had no running task for 15 minutes.",
-      metrics: [
+    ),
+    silentFor15Minutes(
+      "connector-not-running",
+      "The S3 sink connector has had no running task for 15 minutes.",
+      [
         {
           namespace: "AWS/KafkaConnect",
           metricName: "RunningTaskCount",
@@ -221,13 +231,7 @@ export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS):
           stat: "Maximum",
         },
       ],
-      comparison: "LessThanThreshold",
-      threshold: 1,
-      periodSeconds: FIVE_MINUTES,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: "breaching",
-    },
+    ),
   );
   specs.push({
     id: "batch-run-failed",
@@ -248,6 +252,25 @@ export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS):
     treatMissingData: "notBreaching",
   });
   return specs;
+}
+
+/** How many metrics the alarms watch (CloudWatch bills an alarm per metric): for the cost estimate. */
+export function alarmMetricCount(brokerCount: number): number {
+  const none = "";
+  const watched: Watched = {
+    apis: [
+      { label: "kafka", apiName: none, stage: none },
+      { label: "kinesis", apiName: none, stage: none },
+    ],
+    ingestFunctionName: none,
+    streams: { pin: none, geo: none, user: none },
+    mskClusterName: none,
+    brokerCount,
+    connectorName: none,
+    airflowEnvironmentName: none,
+    batchDagId: none,
+  };
+  return alarmSpecs(watched).reduce((n, a) => n + a.metrics.length, 0);
 }
 
 /** CloudWatch's JSON for a metric widget line: [namespace, name, dimName, dimValue, ..., {stat}]. */
