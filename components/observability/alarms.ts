@@ -72,8 +72,13 @@ export interface Watched {
 
 const FIVE_MINUTES = 300;
 
-/** Fires on any occurrence in a five-minute period (errors, throttles, failed tasks). */
-function anyOccurrence(
+type AlarmShape = Pick<
+  AlarmSpec,
+  "comparison" | "threshold" | "evaluationPeriods" | "datapointsToAlarm" | "treatMissingData"
+>;
+
+function fiveMinuteAlarm(
+  shape: AlarmShape,
   id: string,
   description: string,
   metrics: MetricRef[],
@@ -84,35 +89,42 @@ function anyOccurrence(
     description,
     metrics,
     ...(expression !== undefined ? { expression } : {}),
-    comparison: "GreaterThanThreshold",
-    threshold: 0,
+    ...shape,
     periodSeconds: FIVE_MINUTES,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    treatMissingData: "notBreaching",
   };
 }
 
-/** Fires after fifteen minutes below one, silence included (nothing read, nothing running). */
-function silentFor15Minutes(
-  id: string,
-  description: string,
-  metrics: MetricRef[],
-  expression?: string,
-): AlarmSpec {
-  return {
+/** Fires on any occurrence in a five-minute period (errors, throttles, failed tasks). */
+const anyOccurrence = (id: string, description: string, metrics: MetricRef[], expression?: string) =>
+  fiveMinuteAlarm(
+    {
+      comparison: "GreaterThanThreshold",
+      threshold: 0,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+    },
     id,
     description,
     metrics,
-    ...(expression !== undefined ? { expression } : {}),
-    comparison: "LessThanThreshold",
-    threshold: 1,
-    periodSeconds: FIVE_MINUTES,
-    evaluationPeriods: 3,
-    datapointsToAlarm: 3,
-    treatMissingData: "breaching",
-  };
-}
+    expression,
+  );
+
+/** Fires after fifteen minutes below one, silence included (nothing read, nothing running). */
+const silentFor15Minutes = (id: string, description: string, metrics: MetricRef[], expression?: string) =>
+  fiveMinuteAlarm(
+    {
+      comparison: "LessThanThreshold",
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: "breaching",
+    },
+    id,
+    description,
+    metrics,
+    expression,
+  );
 
 /** Every alarm of a stack, in a stable order. */
 export function alarmSpecs(w: Watched, t: AlarmThresholds = DEFAULT_THRESHOLDS): AlarmSpec[] {
