@@ -56,20 +56,24 @@ function forType(
   };
 }
 
-/** The resources whose `prop` input refers to `target` (by property dependency, or by value). */
+/**
+ * The resources whose `prop` input refers to `target`: by the engine's property dependency, or (where there
+ * is none, as offline) by value, the target's `identifiers` props. Values are read only in that case: in a
+ * preview they may be unknown, and reading an unknown value stops the policy.
+ */
 function companions(
   resources: PolicyResource[],
   type: string,
   prop: string,
   target: PolicyResource,
-  targetValues: unknown[],
+  identifiers: string[],
 ): PolicyResource[] {
   return resources.filter((r) => {
     if (r.type !== type) return false;
     const deps = r.propertyDependencies?.[prop];
     if (deps && deps.length > 0) return deps.some((d) => d.urn === target.urn);
     const value: unknown = r.props[prop];
-    return value !== undefined && targetValues.includes(value);
+    return value !== undefined && identifiers.some((key) => target.props[key] === value);
   });
 }
 
@@ -86,8 +90,7 @@ function everyBucketHas(
     description,
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       for (const bucket of args.resources.filter((r) => r.type === "aws:s3/bucket:Bucket")) {
-        const values = [bucket.props.bucket, bucket.props.id].filter((v) => v !== undefined);
-        const found = companions(args.resources, type, "bucket", bucket, values);
+        const found = companions(args.resources, type, "bucket", bucket, ["bucket", "id"]);
         if (!found.some((c) => ok(c.props))) report(`bucket '${bucket.name}' ${missing}`, bucket.urn);
       }
     },
@@ -480,7 +483,7 @@ export const RULES: Rule[] = [
     description: "Every VPC the stack creates logs its traffic (FSBP EC2.6).",
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       for (const vpc of args.resources.filter((r) => r.type === "aws:ec2/vpc:Vpc")) {
-        const logs = companions(args.resources, "aws:ec2/flowLog:FlowLog", "vpcId", vpc, [vpc.props.id]);
+        const logs = companions(args.resources, "aws:ec2/flowLog:FlowLog", "vpcId", vpc, ["id"]);
         if (logs.length === 0) report(`VPC '${vpc.name}' has no flow log`, vpc.urn);
       }
     },
@@ -539,8 +542,8 @@ export const RULES: Rule[] = [
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       for (const topic of args.resources.filter((r) => r.type === "aws:sns/topic:Topic")) {
         const policies = companions(args.resources, "aws:sns/topicPolicy:TopicPolicy", "arn", topic, [
-          topic.props.arn,
-          topic.props.id,
+          "arn",
+          "id",
         ]);
         const ok = policies.some((p) =>
           statements(p.props.policy).some(

@@ -26,12 +26,24 @@ interface Diagnostic {
   getUrn(): string;
   getEnforcementlevel(): number;
 }
+interface AnalyzerResource extends Message {
+  setType(v: string): AnalyzerResource;
+  setName(v: string): AnalyzerResource;
+  setUrn(v: string): AnalyzerResource;
+  setProperties(v: Message): AnalyzerResource;
+  setOptions(v: Message): AnalyzerResource;
+  getPropertydependenciesMap(): { set(key: string, value: Message): void };
+}
 interface AnalyzerClient {
   getAnalyzerInfo(
     req: Message,
     cb: (err: Error | null, res: { getPoliciesList(): PolicyInfo[] }) => void,
   ): void;
   analyze(req: Message, cb: (err: Error | null, res: { getDiagnosticsList(): Diagnostic[] }) => void): void;
+  analyzeStack(
+    req: Message,
+    cb: (err: Error | null, res: { getDiagnosticsList(): Diagnostic[] }) => void,
+  ): void;
   close(): void;
 }
 interface AnalyzeRequest extends Message {
@@ -45,6 +57,9 @@ interface AnalyzeRequest extends Message {
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb") as {
   AnalyzeRequest: new () => AnalyzeRequest;
   AnalyzerResourceOptions: new () => Message;
+  AnalyzerResource: new () => AnalyzerResource;
+  AnalyzeStackRequest: new () => Message & { setResourcesList(v: AnalyzerResource[]): void };
+  AnalyzerPropertyDependencies: new () => Message & { setUrnsList(v: string[]): void };
   EnforcementLevel: Record<string, number>;
 };
 const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as {
@@ -157,5 +172,58 @@ describe("policy pack served over Pulumi's analyzer protocol", function () {
       prod.map((d) => d.getPolicyname()),
       ["mwaa-private-and-logged"],
     );
+  });
+
+  it("links a bucket to its companions through property dependencies while ids are unknown (a first preview)", async () => {
+    // The engine's marker for a value not known until the resource exists.
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const urn = (type: string, name: string) =>
+      `urn:pulumi:prod::pinterest-pipeline::pinterest-pipeline:storage:Lake$${type}::${name}`;
+    const resource = (
+      type: string,
+      name: string,
+      props: Record<string, unknown>,
+      dependsOn?: Record<string, string>,
+    ) => {
+      const r = new analyzerPb.AnalyzerResource()
+        .setType(type)
+        .setName(name)
+        .setUrn(urn(type, name))
+        .setProperties(Struct.fromJavaScript(props))
+        .setOptions(new analyzerPb.AnalyzerResourceOptions());
+      for (const [prop, target] of Object.entries(dependsOn ?? {})) {
+        const deps = new analyzerPb.AnalyzerPropertyDependencies();
+        deps.setUrnsList([target]);
+        r.getPropertydependenciesMap().set(prop, deps);
+      }
+      return r;
+    };
+    const bucketUrn = urn("aws:s3/bucket:Bucket", "pinpipe-prod-lake");
+    const request = new analyzerPb.AnalyzeStackRequest();
+    request.setResourcesList([
+      resource("aws:s3/bucket:Bucket", "pinpipe-prod-lake", { bucket: UNKNOWN }),
+      resource(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "pinpipe-prod-lake",
+        { bucket: UNKNOWN, versioningConfiguration: { status: "Enabled" } },
+        { bucket: bucketUrn },
+      ),
+    ]);
+    const diagnostics = (
+      await call<{ getDiagnosticsList(): Diagnostic[] }>((cb) => client.analyzeStack(request, cb))
+    ).getDiagnosticsList();
+    const rules = diagnostics.map((d) => d.getPolicyname()).sort();
+    // Versioning is found through the dependency; every other companion is missing and reported, for the bucket.
+    assert.deepEqual(rules, [
+      "s3-access-logged",
+      "s3-acls-disabled",
+      "s3-encrypted",
+      "s3-public-access-blocked",
+      "s3-tls-only",
+    ]);
+    for (const d of diagnostics) {
+      assert.equal(d.getUrn(), bucketUrn);
+      assert.equal(d.getEnforcementlevel(), analyzerPb.EnforcementLevel.MANDATORY, d.getMessage());
+    }
   });
 });
