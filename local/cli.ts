@@ -16,12 +16,12 @@ import {
   isAlive,
   readState,
   runLocalPipeline,
+  seedLocalSource,
   statePaths,
   untilSignal,
   upLocalStack,
 } from "./pipeline";
 import { REPO_ROOT } from "./services/paths";
-import { seedSource } from "../emulator/seed";
 import { createSourcePool } from "../emulator/source";
 
 function positiveInt(max: number) {
@@ -88,13 +88,7 @@ export function makeProgram(): Command {
       try {
         const pool = createSourcePool(stack.db.url);
         try {
-          const seeded = await seedSource(pool, {
-            posts: flags.sourcePosts,
-            seed: flags.seed,
-            malformedShare: 0.03,
-            replace: true,
-          });
-          log(`seeded ${seeded.posts} source posts (${seeded.malformed} malformed)`);
+          await seedLocalSource(pool, flags.sourcePosts, flags.seed, log);
         } finally {
           await pool.end();
         }

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateMersenne53Randomizer } from "@faker-js/faker";
 import { Kafka, logLevel } from "kafkajs";
+import type { Pool } from "mysql2/promise";
 import { EVENT_KINDS, EventKind } from "../components/events";
 import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/kafkaGateway";
 import { RestIngestServer, startRestIngestServer } from "../components/kafkaIngest/server";
@@ -295,6 +296,12 @@ function runSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Promise
   });
 }
 
+/** Replaces the local source database's posts with `posts` generated ones, 3% of them malformed. */
+export async function seedLocalSource(pool: Pool, posts: number, seed: number, log: Log): Promise<void> {
+  const seeded = await seedSource(pool, { posts, seed, malformedShare: 0.03, replace: true });
+  log(`seeded ${seeded.posts} source posts (${seeded.malformed} malformed) into MariaDB`);
+}
+
 /** `run`: up, seed, emulate to both paths, batch + stream on Spark, report, down. */
 export async function runLocalPipeline(options: RunOptions): Promise<RunResult> {
   const { log } = options;
@@ -307,13 +314,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
     const pool = createSourcePool(stack.db.url);
     let emulator: RunSummary;
     try {
-      const seeded = await seedSource(pool, {
-        posts: options.sourcePosts,
-        seed: options.seed,
-        malformedShare: 0.03,
-        replace: true,
-      });
-      log(`seeded ${seeded.posts} source posts (${seeded.malformed} malformed) into MariaDB`);
+      await seedLocalSource(pool, options.sourcePosts, options.seed, log);
       const targets = ["kafka", "kinesis"] as const;
       let kafkaAcked = 0;
       // The sample is seeded too, so one seed gives the same posts, the same re-deliveries and the same report.

@@ -54,7 +54,7 @@ const TLS_DENY = {
   Condition: { Bool: { "aws:SecureTransport": "false" } },
 };
 
-/** A bucket with every companion secureBucket gives it; `drop` leaves one out, `with` replaces one's inputs. */
+/** A bucket with every companion secureBucket gives it; `drop` leaves one out, `replace` overrides some inputs. */
 function bucket(drop?: string, replace: Record<string, Record<string, unknown>> = {}): Res[] {
   const b = "b-123";
   const companions: Record<string, Record<string, unknown>> = {
