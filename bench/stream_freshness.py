@@ -1,7 +1,7 @@
 """Benchmark of the streaming job (#6): freshness at a steady rate on one machine. Posts go through the
 local Kinesis API (the same mapping templates as API Gateway) into kinesis-local; the stream job runs on
 local Spark with a 1 s trigger; a post's freshness is the time from the start of its PUT to the commit of
-the Delta merge that made it visible.
+the Delta append that made it visible.
 
     .venv/bin/python bench/stream_freshness.py [--rate 20] [--seconds 60] [--trigger 1s]
 

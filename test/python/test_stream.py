@@ -138,3 +138,55 @@ def test_a_checkpoint_outside_the_lake_is_refused_on_a_cluster(capsys):
     args = S.parse_args(["--stream-prefix", "p", "--out", "s3://b/delta/stream", "--checkpoint",
                          "s3://b/checkpoints/stream", "--region", "eu-west-1"])
     assert args.trigger_spec == {"processingTime": "10 seconds"}
+
+
+def batch_frame(spark, posts):
+    """A micro-batch as the source gives it: (stream, data) rows for each post's three records."""
+    rows = [(STREAMS[kind], json.dumps(make(i))) for i in posts for kind, make in (("pin", pin), ("geo", geo), ("user", user))]
+    return spark.createDataFrame(rows, "stream string, data string")
+
+
+class FailingGeo(S.BatchWriter):
+    """A run that dies while writing: the geo table's append fails after the others have committed."""
+
+    def append(self, df, path, batch_id):
+        if path.endswith("/geo"):
+            raise RuntimeError("injected failure writing geo")
+        return super().append(df, path, batch_id)
+
+
+def test_a_restart_writes_a_replayed_batch_only_to_the_tables_that_lack_it(spark, tmp_path):
+    out = str(tmp_path / "delta")
+    S.create_tables(spark, out)
+    S.BatchWriter(out=out, streams=STREAMS, app_id="cp-1")(batch_frame(spark, [1, 2]), 0)
+    with pytest.raises(RuntimeError, match="injected failure writing geo"):
+        FailingGeo(out=out, streams=STREAMS, app_id="cp-1")(batch_frame(spark, [3, 4]), 1)
+    assert table(spark, f"{out}/pin").count() == 4 and table(spark, f"{out}/geo").count() == 2
+    # Maintenance between the runs commits without a marker; the markers are still found behind it.
+    spark.sql(f"OPTIMIZE delta.`{out}/pin`")
+
+    restarted = S.BatchWriter(out=out, streams=STREAMS, app_id="cp-1")
+    restarted(batch_frame(spark, [3, 4]), 1)  # the replay
+    restarted(batch_frame(spark, [5]), 2)
+    for kind in ("pin", "geo", "user"):
+        assert sorted(r["ind"] for r in table(spark, f"{out}/{kind}").collect()) == [1, 2, 3, 4, 5], kind
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{out}/geo`").orderBy("version").collect()
+    assert [S.read_marker(h["userMetadata"], "cp-1") for h in history] == [None, 0, 1, 2]
+
+
+def test_the_last_committed_batch_is_found_behind_many_foreign_commits(spark, tmp_path):
+    path = str(tmp_path / "t")
+    spark.range(1).write.format("delta").save(path)
+    assert S.last_committed_batch(spark, path, "cp") == -1
+    spark.range(1).write.format("delta").mode("append").option("userMetadata", S.batch_marker("cp", 7)).save(path)
+    for _ in range(17):  # more than the first window of 16 commits
+        spark.range(1).write.format("delta").mode("append").save(path)
+    assert S.last_committed_batch(spark, path, "cp") == 7
+    assert S.last_committed_batch(spark, path, "another-checkpoint") == -1
+
+
+def test_only_this_streams_markers_count():
+    assert S.read_marker(S.batch_marker("cp", 3), "cp") == 3
+    for foreign in (None, "", "nightly backfill", '{"stream": "other", "batch": 3}', '{"stream": "cp"}',
+                    '{"stream": "cp", "batch": "3"}', "[1]"):
+        assert S.read_marker(foreign, "cp") is None, foreign

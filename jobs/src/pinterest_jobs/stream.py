@@ -4,10 +4,13 @@ One code path with the batch job: each micro-batch is cleaned by the same ``clea
 go to the quarantine table with a reason, clean rows are appended to ``<out>/<kind>``. A post delivered
 again (at-least-once ingest) is dropped before that by streaming deduplication on its key within an hour
 of arrival, its state in the checkpoint. Spark keeps the sources' offsets and that state in the checkpoint
-(in the lake, never /tmp); after a restart the last uncommitted batch is replayed with the same id, and
-every append is a Delta idempotent write (txnAppId/txnVersion = the batch id), so a replayed batch is
-written once: nothing lost, nothing twice. (A MERGE per table did the same at ~3 s a table locally: too
-slow for the freshness target, docs/benchmarks.md.)
+(in the lake, never /tmp); after a restart the last uncommitted batch is replayed with the same id. Every
+append carries its batch id in the commit itself (Delta's ``userMetadata``, atomic with the rows), and the
+first batch of a run skips a table whose newest marker already has that id: nothing lost, nothing twice.
+(Delta's own ``txnAppId``/``txnVersion`` does the same but rebuilds the table's state on every commit to
+look the id up, ~0.7 s a table locally; a MERGE per table ~3 s: both too slow for the freshness target,
+docs/benchmarks.md.) The tables are this stream's alone: one running copy per checkpoint, as the
+Databricks job runs it (``max_concurrent_runs`` 1).
 
     python -m pinterest_jobs.stream --stream-prefix pinpipe-dev --out s3://lake/delta/stream \\
         --checkpoint s3://lake/checkpoints/stream --trigger 10s
@@ -18,6 +21,7 @@ data source in kinesis_source.py (``--source boto3``, ``--endpoint-url`` for kin
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
@@ -25,7 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -119,14 +123,64 @@ def create_tables(spark: SparkSession, out: str) -> None:
             ).save(path)
 
 
+def batch_marker(app_id: str, batch_id: int) -> str:
+    """The commit's userMetadata naming the micro-batch it holds."""
+    return json.dumps({"stream": app_id, "batch": batch_id}, separators=(",", ":"))
+
+
+def read_marker(user_metadata: str | None, app_id: str) -> int | None:
+    """The batch id in a commit's userMetadata if this stream wrote it, else None (other writers, OPTIMIZE)."""
+    try:
+        marker = json.loads(user_metadata or "")
+    except ValueError:
+        return None
+    if isinstance(marker, dict) and marker.get("stream") == app_id and isinstance(marker.get("batch"), int):
+        return marker["batch"]
+    return None
+
+
+def last_committed_batch(spark: SparkSession, path: str, app_id: str) -> int:
+    """The newest micro-batch this stream committed to the table (-1: none). Reads the newest commits first,
+    in widening windows, so a restart reads a handful of commit files, not the table's whole history."""
+    from delta.tables import DeltaTable
+
+    table = DeltaTable.forPath(spark, path)
+    window = 16
+    while True:
+        commits = table.history(window).select("userMetadata").collect()  # newest first
+        for commit in commits:
+            batch = read_marker(commit["userMetadata"], app_id)
+            if batch is not None:
+                return batch
+        if len(commits) < window:
+            return -1
+        window *= 8
+
+
 @dataclass
 class BatchWriter:
-    """The foreachBatch function. ``on_committed(batch_id, batch_df)`` runs after the batch is visible."""
+    """The foreachBatch function. ``on_committed(batch_id, batch_df)`` runs after the batch is visible.
+
+    One instance per run of the query: the first batch it sees may be a replay of a batch the previous run
+    wrote (some or all tables) without committing it in the checkpoint; it learns each table's last batch
+    from the table once, then keeps it."""
 
     out: str
     streams: dict[str, str]
     app_id: str
     on_committed: Callable[[int, DataFrame], None] | None = None
+    committed: dict[str, int] = field(default_factory=dict)
+
+    def append(self, df: DataFrame, path: str, batch_id: int) -> bool:
+        """Appends one batch to one table unless the table already holds it; True if written."""
+        if path not in self.committed:
+            self.committed[path] = last_committed_batch(df.sparkSession, path, self.app_id)
+        if batch_id <= self.committed[path]:
+            log.info("batch %d is already in %s (a replay): skipped", batch_id, path)
+            return False
+        df.write.format("delta").mode("append").option("userMetadata", batch_marker(self.app_id, batch_id)).save(path)
+        self.committed[path] = batch_id
+        return True
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.perf_counter()
@@ -134,34 +188,26 @@ class BatchWriter:
         try:
             present = {r["stream"]: r["count"] for r in batch.groupBy("stream").count().collect()}
             log.debug("batch %d read in %.1fs", batch_id, time.perf_counter() - started)
-            writes: list[tuple[DataFrame, str, str]] = []
-            quarantines = []
-            for kind, name in self.streams.items():
-                if not present.get(name):
-                    continue
-                raw = batch.where(F.col("stream") == name).select(F.col("data").alias("raw"))
+            kinds = [kind for kind, name in self.streams.items() if present.get(name)]
+
+            def clean_and_append(kind: str) -> DataFrame:
+                raw = batch.where(F.col("stream") == self.streams[kind]).select(F.col("data").alias("raw"))
                 clean, quarantine = CLEANERS[kind](raw)
                 # One row per post already: without_redeliveries dropped a key's later copies upstream.
-                writes.append((clean, f"{self.out}/{kind}", f"{self.app_id}:{kind}"))
-                quarantines.append(quarantine)
+                self.append(clean, f"{self.out}/{kind}", batch_id)
+                return quarantine
+
+            # The tables are independent commits: cleaned and written side by side, a batch costs about one
+            # commit's time.
+            with ThreadPoolExecutor(max_workers=max(1, len(kinds))) as pool:
+                quarantines = list(pool.map(clean_and_append, kinds))
             if quarantines:
                 bad = quarantines[0]
                 for q in quarantines[1:]:
                     bad = bad.unionByName(q)
                 # Most batches have nothing to quarantine; an empty append would still cost a commit.
                 if not bad.isEmpty():
-                    writes.append((bad, f"{self.out}/quarantine", self.app_id))
-
-            def append(df: DataFrame, path: str, app_id: str) -> None:
-                # Idempotent: Delta skips a (txnAppId, txnVersion) it has committed, so a replay writes once.
-                df.write.format("delta").mode("append").option("txnAppId", app_id).option(
-                    "txnVersion", batch_id
-                ).save(path)
-
-            # The tables are independent commits: written side by side, a batch costs one commit's time.
-            with ThreadPoolExecutor(max_workers=max(1, len(writes))) as pool:
-                for future in [pool.submit(append, *w) for w in writes]:
-                    future.result()
+                    self.append(bad, f"{self.out}/quarantine", batch_id)
             log.debug("batch %d written at %.1fs", batch_id, time.perf_counter() - started)
             log.info("batch %d: %s records", batch_id, present)
             if self.on_committed is not None:
