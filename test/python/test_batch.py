@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pinterest_jobs.batch import run_batch
+from pinterest_jobs.batch import SILVER_STATS_COLUMNS, run_batch
 
 TOPICS = {"pin": "t.pin", "geo": "t.geo", "user": "t.user"}
 
@@ -61,6 +61,11 @@ def test_batch_writes_silver_quarantine_and_gold_and_reruns_to_the_same_rows(spa
     # France: posts 1, 2, 3 -> art (1, 3) 2; Spain: 4, 5, 6 -> travel (4, 6) 2.
     assert by_country == {"France": ("art", 2), "Spain": ("travel", 2)}
     assert len(result.gold) == 9
+
+    for kind, columns in SILVER_STATS_COLUMNS.items():
+        properties = spark.sql(f"DESCRIBE DETAIL delta.`{out / 'silver' / kind}`").first()["properties"]
+        assert properties.get("delta.dataSkippingStatsColumns") == columns, kind
+    assert spark.conf.get("spark.sql.inMemoryColumnarStorage.compressed") == "true", "the session is left as found"
 
     first = snapshot(spark, out)
     again = run_batch(spark, str(lake), str(out), TOPICS)
