@@ -7,10 +7,10 @@ The original's approach (the seed README's clean_batch_data / query_batch_data n
 insight joining the cleaned frames anew (so each recomputes reads, cleaning and joins). Nothing is written
 (a no-op sink, collected answers) and nothing deduplicated: the baseline does less work than the job.
 
-    .venv/bin/python bench/batch_bench.py [--posts 1000000] [--skip-baseline]
+    .venv/bin/python bench/batch_bench.py [--posts 1000000] [--rounds 2] [--skip-baseline]
 
-Prints posts/s of both and the ratio (target: the job >= 2x the original). Generated lakes are kept in
-.cache/bench/batch-<posts>/ and reused.
+Prints posts/s of both per round and the ratio of the best of each (target: the job >= 2x the original).
+Generated lakes are kept in .cache/bench/batch-<posts>/ and reused.
 """
 from __future__ import annotations
 
@@ -171,6 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2, help="timed rounds of both, alternating; the best of each counts")
     parser.add_argument("--warmup-posts", type=int, default=20_000,
                         help="run both once on this many posts first, untimed, so neither pays the JVM's warm-up (0: none)")
     args = parser.parse_args()
@@ -203,20 +204,29 @@ def main() -> None:
         shutil.rmtree(small.parent / "delta-warmup", ignore_errors=True)
         print(f"warm-up on {args.warmup_posts:,} posts: {time.perf_counter() - started:.1f}s (not counted)", flush=True)
 
-    started = time.perf_counter()
-    result = run_batch(spark, str(lake), str(out), TOPICS)
-    job_seconds = time.perf_counter() - started
-    job_rate = args.posts / job_seconds
-    print(f"batch job: {job_seconds:.1f}s, {job_rate:,.0f} posts/s "
-          f"(raw {result.raw}, silver {result.silver}, quarantined {result.quarantined})", flush=True)
-    if args.skip_baseline:
-        return
-    started = time.perf_counter()
-    answers = original_approach(spark, str(lake))
-    base_seconds = time.perf_counter() - started
-    base_rate = args.posts / base_seconds
-    print(f"original approach: {base_seconds:.1f}s, {base_rate:,.0f} posts/s ({answers} answer rows)", flush=True)
-    print(f"ratio: {job_rate / base_rate:.2f}x the original's throughput (target >= 2x)", flush=True)
+    # Rounds alternate the two so that a slow spell of a shared machine hits both; the best of each counts.
+    job_times: list[float] = []
+    base_times: list[float] = []
+    for round_ in range(1, args.rounds + 1):
+        shutil.rmtree(out, ignore_errors=True)
+        started = time.perf_counter()
+        result = run_batch(spark, str(lake), str(out), TOPICS)
+        job_times.append(time.perf_counter() - started)
+        print(f"round {round_}: batch job {job_times[-1]:.1f}s, {args.posts / job_times[-1]:,.0f} posts/s "
+              f"(raw {result.raw}, silver {result.silver}, quarantined {result.quarantined})", flush=True)
+        if args.skip_baseline:
+            continue
+        started = time.perf_counter()
+        answers = original_approach(spark, str(lake))
+        base_times.append(time.perf_counter() - started)
+        print(f"round {round_}: original approach {base_times[-1]:.1f}s, {args.posts / base_times[-1]:,.0f} posts/s "
+              f"({answers} answer rows)", flush=True)
+    job_rate = args.posts / min(job_times)
+    print(f"batch job: {min(job_times):.1f}s, {job_rate:,.0f} posts/s (best of {len(job_times)})", flush=True)
+    if base_times:
+        base_rate = args.posts / min(base_times)
+        print(f"original approach: {min(base_times):.1f}s, {base_rate:,.0f} posts/s (best of {len(base_times)})", flush=True)
+        print(f"ratio: {job_rate / base_rate:.2f}x the original's throughput (target >= 2x)", flush=True)
     spark.stop()
 
 

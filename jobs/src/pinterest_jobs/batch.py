@@ -31,6 +31,8 @@ log = logging.getLogger("pinterest_jobs.batch")
 CLEANERS = {"pin": clean_pins, "geo": clean_geo, "user": clean_users}
 #: Threads writing the gold tables at once.
 GOLD_WRITERS = 3
+#: Topics cleaned at once.
+TOPIC_WORKERS = 2
 
 
 @dataclass
@@ -132,23 +134,27 @@ def _write(df: DataFrame, path: str, stats_columns: str | None = None) -> int:
 def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) -> BatchResult:
     """Cleans each topic, writes silver/<kind>, quarantine and gold/<insight> under `out`."""
     result = BatchResult()
-    silver: dict[str, DataFrame] = {}
-    quarantines: list[DataFrame] = []
-    flagged_frames: list[DataFrame] = []
-    for kind, topic in topics.items():
+
+    def clean_topic(kind: str) -> tuple[DataFrame, DataFrame]:
         # Read, parsed and checked once, kept while silver and quarantine are split from it. Only a
         # quarantined record keeps its raw text (the quarantine's evidence); a clean one is its parsed fields.
-        flagged = flag(read_topic(spark, lake, topic), kind)
+        flagged = flag(read_topic(spark, lake, topics[kind]), kind)
         flagged = flagged.withColumn("raw", F.when(F.col("_reason").isNotNull(), F.col("raw")))
         flagged = flagged.persist(StorageLevel.MEMORY_AND_DISK_DESER)
-        flagged_frames.append(flagged)
-        # Kept for minutes and read twice: compressing the cache cost more than it saved (docs/benchmarks.md).
-        with _session_conf(spark, "spark.sql.inMemoryColumnarStorage.compressed", "false"):
-            result.raw[kind] = flagged.count()
+        result.raw[kind] = flagged.count()
         clean, quarantine = split(flagged, kind)
         result.silver[kind] = _write(one_row_per_key(clean), f"{out}/silver/{kind}", SILVER_STATS_COLUMNS[kind])
-        silver[kind] = spark.read.format("delta").load(f"{out}/silver/{kind}")
-        quarantines.append(quarantine)
+        return flagged, quarantine
+
+    # Two topics at a time: one's commits and stage tails (driver-only work) overlap the other's tasks.
+    # Kept for minutes and read twice, the parsed records are cached uncompressed: compressing cost more
+    # than it saved (docs/benchmarks.md).
+    with _session_conf(spark, "spark.sql.inMemoryColumnarStorage.compressed", "false"):
+        with ThreadPoolExecutor(max_workers=TOPIC_WORKERS) as pool:
+            cleaned = list(pool.map(clean_topic, topics))
+    flagged_frames = [flagged for flagged, _ in cleaned]
+    quarantines = [quarantine for _, quarantine in cleaned]
+    silver = {kind: spark.read.format("delta").load(f"{out}/silver/{kind}") for kind in topics}
     quarantine_all = quarantines[0]
     for q in quarantines[1:]:
         quarantine_all = quarantine_all.unionByName(q)
