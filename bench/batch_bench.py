@@ -175,6 +175,10 @@ def main() -> None:
     parser.add_argument("--warmup-posts", type=int, default=20_000,
                         help="run both once on this many posts first, untimed, so neither pays the JVM's warm-up (0: none)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    if args.posts < 1 or args.warmup_posts < 0:
+        parser.error("--posts must be at least 1 and --warmup-posts at least 0")
 
     def lake_of(posts: int) -> Path:
         work = ROOT / ".cache" / "bench" / f"batch-{posts}"

@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 
 from . import insights as I
 from .local import entry_session
-from .cleaning import clean_geo, clean_pins, clean_users, flag, one_row_per_key, split
+from .cleaning import clean_geo, clean_pins, clean_users, flag, one_row_per_key, split, union_all
 
 log = logging.getLogger("pinterest_jobs.batch")
 
@@ -155,10 +155,7 @@ def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) 
     flagged_frames = [flagged for flagged, _ in cleaned]
     quarantines = [quarantine for _, quarantine in cleaned]
     silver = {kind: spark.read.format("delta").load(f"{out}/silver/{kind}") for kind in topics}
-    quarantine_all = quarantines[0]
-    for q in quarantines[1:]:
-        quarantine_all = quarantine_all.unionByName(q)
-    _write(quarantine_all, f"{out}/quarantine")
+    _write(union_all(quarantines), f"{out}/quarantine")
     for flagged in flagged_frames:
         flagged.unpersist()
     for row in spark.read.format("delta").load(f"{out}/quarantine").groupBy("source").count().collect():

@@ -7,6 +7,8 @@ the two. ``one_row_per_key`` is separate because a stream deduplicates with stat
 """
 from __future__ import annotations
 
+from functools import reduce
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -168,6 +170,11 @@ def split(flagged: DataFrame, kind: str) -> tuple[DataFrame, DataFrame]:
     )
     clean = flagged.where(F.col("_reason").isNull()).drop("_reason", CORRUPT, "raw")
     return _FINISH[kind](clean), quarantine
+
+
+def union_all(frames: list[DataFrame]) -> DataFrame:
+    """The rows of all the frames (same columns, matched by name): e.g. the kinds' quarantines as one table."""
+    return reduce(DataFrame.unionByName, frames)
 
 
 def clean_pins(raw: DataFrame) -> tuple[DataFrame, DataFrame]:

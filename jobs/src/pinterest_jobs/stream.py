@@ -36,6 +36,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from .batch import CLEANERS
+from .cleaning import union_all
 from .local import entry_session
 from .schemas import QUARANTINE
 
@@ -202,9 +203,7 @@ class BatchWriter:
             with ThreadPoolExecutor(max_workers=max(1, len(kinds))) as pool:
                 quarantines = list(pool.map(clean_and_append, kinds))
             if quarantines:
-                bad = quarantines[0]
-                for q in quarantines[1:]:
-                    bad = bad.unionByName(q)
+                bad = union_all(quarantines)
                 # Most batches have nothing to quarantine; an empty append would still cost a commit.
                 if not bad.isEmpty():
                     self.append(bad, f"{self.out}/quarantine", batch_id)
