@@ -12,7 +12,7 @@ TOPICS = {"pin": "t.pin", "geo": "t.geo", "user": "t.user"}
 
 def write_lake(root: Path) -> None:
     """Posts 1-6 in the sink's layout (two partitions per topic), post 3 sent twice (at-least-once), one bad
-    record per topic."""
+    record per topic, and two blank lines (empty, whitespace only) per topic, which are not records."""
     def pin(i):
         return {"index": i, "unique_id": f"u{i}", "title": "t", "description": "d", "poster_name": f"p{i}",
                 "follower_count": f"{i}k", "tag_list": "a", "is_image_or_video": "image", "image_src": "s",
@@ -31,6 +31,8 @@ def write_lake(root: Path) -> None:
             folder = root / "topics" / topic / f"partition={partition}"
             folder.mkdir(parents=True)
             lines = [json.dumps(make(k)) for k in keys]
+            if partition == 0:
+                lines[1:1] = ["", " \t "]
             if partition == 1:
                 lines.append(bad[kind] if isinstance(bad[kind], str) else json.dumps(bad[kind]))
             (folder / f"{topic}+{partition}+0000000000.json").write_text("\n".join(lines) + "\n")

@@ -114,3 +114,37 @@ def test_8_median_followers_by_join_year_and_age_group(tables):
          Row(age_group="25-35", post_year=2017, median_follower_count=50.0), Row(age_group="36-50", post_year=2016, median_follower_count=200.0),
          Row(age_group="50+", post_year=2017, median_follower_count=900.0)],
     )
+
+
+def test_the_jobs_one_joined_frame_answers_as_the_one_question_functions(spark, tables):
+    """The batch job answers every question from pins left-joined with geo and users once. Posts missing a
+    side must drop out only of the questions that need it: pin 9 has neither geo nor user, pin 10 has geo
+    only, pin 11 user only, geo 12 and user 13 have no pin."""
+    from pinterest_jobs.batch import GOLD_TABLES, gold_tables
+
+    pins, geo, users = tables
+    pins = pins.union(spark.createDataFrame([(9, "art", "ivy", 9000), (10, "art", "jo", 8000), (11, "quotes", "kim", 9500)], pins.schema))
+    geo = geo.union(spark.createDataFrame([(10, "Peru", dt.datetime(2019, 1, 1)), (12, "Peru", dt.datetime(2019, 1, 1))], geo.schema))
+    users = users.union(spark.createDataFrame([(11, 70, dt.datetime(2016, 1, 1)), (13, 30, dt.datetime(2016, 1, 1))], users.schema))
+    expected = {
+        "popular_category_by_country": I.most_popular_category_by_country(pins, geo),
+        "popular_category_by_year": I.most_popular_category_by_year(pins, geo),
+        "top_poster_by_country": I.top_poster_by_country(pins, geo),
+        "country_with_top_poster": I.country_with_top_poster(pins, geo),
+        "popular_category_by_age_group": I.most_popular_category_by_age_group(pins, users),
+        "median_followers_by_age_group": I.median_followers_by_age_group(pins, users),
+        "users_joined_by_year": I.users_joined_by_year(users),
+        "median_followers_by_join_year": I.median_followers_by_join_year(pins, users),
+        "median_followers_by_join_year_and_age_group": I.median_followers_by_join_year_and_age_group(pins, users),
+    }
+    gold = gold_tables(pins, geo, users)
+    try:
+        assert list(gold) == GOLD_TABLES
+        for name, frame in gold.items():
+            assertDataFrameEqual(frame, expected[name])
+        # The extra posts change answers, so the comparison above is not vacuous: Peru's jo (8000, pin 10) is
+        # the top poster, as ivy's 9000 and kim's 9500 have no geo; kim (70) moves the 50+ median.
+        assert [r.country for r in gold["country_with_top_poster"].collect()] == ["Peru"]
+        assert {r.age_group: r.median_follower_count for r in gold["median_followers_by_age_group"].collect()}["50+"] == 5200.0
+    finally:
+        spark.catalog.clearCache()

@@ -192,7 +192,8 @@ def clean_users(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
 def one_row_per_key(df: DataFrame, key: str = "ind") -> DataFrame:
     """One row per key (posts arrive more than once). Copies of a key carry the same values; the kept one
     is chosen deterministically (the smallest by every column in order, nulls first), so reruns give the
-    same table. A hash aggregate, not a sort: the batch's costliest step before."""
+    same table. An aggregate per key, not a window ranking every copy: Spark plans the struct minimum as a
+    sort-based aggregate with a partial step before the shuffle."""
     others = [c for c in df.columns if c != key]
     if not others:
         return df.dropDuplicates([key])
