@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--rounds", type=int, default=2, help="timed rounds of both, alternating; the best of each counts")
-    parser.add_argument("--warmup-posts", type=int, default=20_000,
+    parser.add_argument("--warmup-posts", type=int, default=200_000,
                         help="run both once on this many posts first, untimed, so neither pays the JVM's warm-up (0: none)")
     args = parser.parse_args()
     if args.rounds < 1:
