@@ -90,16 +90,14 @@ def gold_tables(pins: DataFrame, geo: DataFrame, users: DataFrame) -> dict[str, 
     questions use, and kept in memory while the nine tables are computed from it (the original re-read,
     re-cleaned and re-joined per query). The joins are left joins from pins: a pin without geo (or user)
     has nulls there, and every question drops rows lacking the columns it uses, so each answers as on the
-    inner join of the two tables it needs (test_insights checks this against the one-question functions).
-    Cached uncompressed, like the parsed records: compressing costs more than it saves for minutes' use."""
+    inner join of the two tables it needs (test_insights checks this against the one-question functions)."""
     joined = (
         pins.select("ind", "category", "poster_name", "follower_count")
         .join(geo.select("ind", "country", "timestamp"), "ind", "left")
         .join(users.select("ind", "age", "date_joined"), "ind", "left")
         .drop("ind")
     )
-    with _session_conf(pins.sparkSession, "spark.sql.inMemoryColumnarStorage.compressed", "false"):
-        joined = joined.persist(StorageLevel.MEMORY_AND_DISK_DESER)
+    joined = joined.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     return {
         "popular_category_by_country": I.most_popular_category_by_country_joined(joined),
         "popular_category_by_year": I.most_popular_category_by_year_joined(joined),
@@ -140,7 +138,16 @@ def _write(df: DataFrame, path: str, stats_columns: str | None = None) -> int:
 
 
 def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) -> BatchResult:
-    """Cleans each topic, writes silver/<kind>, quarantine and gold/<insight> under `out`."""
+    """Cleans each topic, writes silver/<kind>, quarantine and gold/<insight> under `out`.
+
+    What the job caches (the parsed records, the joined silver for gold) lives for minutes and is read a
+    few times: it is cached uncompressed, as compressing cost more than it saved (docs/benchmarks.md). The
+    session's setting is put back afterwards."""
+    with _session_conf(spark, "spark.sql.inMemoryColumnarStorage.compressed", "false"):
+        return _run_batch(spark, lake, out, topics)
+
+
+def _run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) -> BatchResult:
     result = BatchResult()
 
     def clean_topic(kind: str) -> tuple[DataFrame, DataFrame]:
@@ -155,11 +162,8 @@ def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) 
         return flagged, quarantine
 
     # Two topics at a time: one's commits and stage tails (driver-only work) overlap the other's tasks.
-    # Kept for minutes and read twice, the parsed records are cached uncompressed: compressing cost more
-    # than it saved (docs/benchmarks.md).
-    with _session_conf(spark, "spark.sql.inMemoryColumnarStorage.compressed", "false"):
-        with ThreadPoolExecutor(max_workers=TOPIC_WORKERS) as pool:
-            cleaned = list(pool.map(clean_topic, topics))
+    with ThreadPoolExecutor(max_workers=TOPIC_WORKERS) as pool:
+        cleaned = list(pool.map(clean_topic, topics))
     flagged_frames = [flagged for flagged, _ in cleaned]
     quarantines = [quarantine for _, quarantine in cleaned]
     silver = {kind: spark.read.format("delta").load(f"{out}/silver/{kind}") for kind in topics}
