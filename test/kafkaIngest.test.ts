@@ -40,17 +40,20 @@ describe("REST ingest against Kafka", function () {
   let admin: Admin;
   let gateway: KafkaGateway;
   let server: RestIngestServer;
+  /** With the deployed stack's limits (4 MiB body, 1,000,000-byte records, 1048588-byte batches). */
+  let defaults: RestIngestServer;
   let kafka: Kafka;
 
   async function post(
     topic: string,
     body: unknown,
     headers: Record<string, string> = {},
+    to: RestIngestServer = server,
   ): Promise<ProduceAnswer> {
-    const response = await fetch(`${server.url}/topics/${topic}`, {
+    const response = await fetch(`${to.url}/topics/${topic}`, {
       method: "POST",
       headers: { "content-type": CONTENT_TYPE, "x-api-key": API_KEY, ...headers },
-      body: typeof body === "string" ? body : JSON.stringify(body),
+      body: typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body),
     });
     return {
       status: response.status,
@@ -110,6 +113,7 @@ describe("REST ingest against Kafka", function () {
         // Small max message size, so one partition's batch can fail for real while another's lands.
         { topic: "t.small", numPartitions: 2, configEntries: [{ name: "max.message.bytes", value: "1200" }] },
         { topic: "t.unlisted", numPartitions: 1 },
+        { topic: "t.big", numPartitions: 1 },
       ],
     });
     gateway = kafkaGateway({ brokers: [broker.bootstrap], retries: 1, requestTimeoutMs: 2000 });
@@ -119,10 +123,12 @@ describe("REST ingest against Kafka", function () {
       apiKey: API_KEY,
       maxBodyBytes: 64 * 1024,
     });
+    defaults = await startRestIngestServer({ topics: { ...TOPICS, "t.big": "pin" }, gateway });
   });
 
   after(async () => {
     await server?.close();
+    await defaults?.close();
     await gateway?.disconnect();
     await admin?.disconnect();
     await broker?.stop();
@@ -252,6 +258,93 @@ describe("REST ingest against Kafka", function () {
     );
   });
 
+  it("writes a request under the limits whole, in batches under the broker's message.max.bytes", async () => {
+    // 5,000 posts to one partition: about 2.3 MB, over one batch's 1048588 bytes, under the 4 MiB body.
+    const records = Array.from({ length: 5000 }, (_, i) => ({
+      value: pinRecord(700000 + i, { title: `big-${i}` }),
+    }));
+    assert.ok(JSON.stringify({ records }).length > 2 * 1048588);
+    const answer = await post("t.big", { records }, {}, defaults);
+    assert.equal(answer.status, 200);
+    const offsets = answer.body.offsets!;
+    assert.ok(offsets.every((o) => o.error_code === null));
+    assert.deepEqual(
+      offsets.map((o) => o.offset),
+      offsets.map((_, i) => offsets[0].offset! + i),
+    );
+    const landed = await readAll("t.big");
+    assert.equal(landed.length, 5000);
+    landed.forEach((l, i) => {
+      assert.equal((l.value as { title: string }).title, `big-${i}`);
+      assert.equal(Number(l.offset), offsets[i].offset);
+    });
+  });
+
+  it("refuses a record over 1,000,000 bytes with 413 (41302) and writes nothing of the request", async () => {
+    const before = await highWatermarks("t.big");
+    const answer = await post(
+      "t.big",
+      { records: [{ value: pinRecord(1) }, { value: pinRecord(2, { description: "x".repeat(2_000_000) }) }] },
+      {},
+      defaults,
+    );
+    assert.equal(answer.status, 413);
+    assert.equal(answer.body.error_code, 41302);
+    assert.match(String(answer.body.message), /records\[1\] is \d+ bytes .*the limit is 1000000/);
+    assert.deepEqual(await highWatermarks("t.big"), before);
+  });
+
+  it("refuses a body over 4 MiB with 413 on the stack's defaults", async () => {
+    const body = JSON.stringify({
+      records: [{ value: pinRecord(1, { description: "x".repeat(4 * 1024 * 1024) }) }],
+    });
+    const answer = await post("t.big", body, {}, defaults);
+    assert.equal(answer.status, 413);
+    assert.equal(answer.body.error_code, 413);
+  });
+
+  it("refuses invalid UTF-8 with 400 (40001) instead of storing U+FFFD", async () => {
+    const before = await highWatermarks("t.geo");
+    const text = Buffer.from(JSON.stringify({ records: [{ value: geoRecord(5, { country: "Fr@nce" }) }] }));
+    text[text.indexOf("@")] = 0xff;
+    const answer = await post("t.geo", text);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error_code, 40001);
+    assert.match(String(answer.body.message), /not valid UTF-8 \(first bad byte at offset \d+\)/);
+    assert.deepEqual(await highWatermarks("t.geo"), before);
+  });
+
+  it("refuses a value nested beyond 6 levels with 400 (40002), not a 500, and accepts 6", async () => {
+    const nest = (levels: number): unknown => (levels === 0 ? 1 : { n: nest(levels - 1) });
+    const deep = `{"records":[{"value":${JSON.stringify(geoRecord(6)).slice(0, -1)},"extra":${"[".repeat(10000)}${"]".repeat(10000)}}}]}`;
+    const answer = await post("t.geo", deep);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error_code, 40002);
+    assert.match(String(answer.body.message), /nested deeper than 9 levels .*may nest 6 levels/);
+    // The value object is level 1: five more levels below it is the most.
+    const six = await post("t.geo", { records: [{ value: { ...geoRecord(7), extra: nest(5) } }] });
+    assert.equal(six.status, 200);
+    const seven = await post("t.geo", { records: [{ value: { ...geoRecord(8), extra: nest(6) } }] });
+    assert.equal(seven.status, 400);
+  });
+
+  it("refuses numbers a double cannot keep (42203) and stores the ones it can as sent", async () => {
+    const before = await highWatermarks("t.user");
+    const big = `{"records":[{"value":{"ind":9,"first_name":"A","last_name":"B","age":20,"date_joined":"2015-10-24 11:23:51","extra":12345678901234567891}}]}`;
+    const answer = await post("t.user", big);
+    assert.equal(answer.status, 422);
+    assert.equal(answer.body.error_code, 42203);
+    assert.match(String(answer.body.message), /number 12345678901234567891 .*cannot be stored exactly/);
+    assert.deepEqual(await highWatermarks("t.user"), before);
+    const fine = `{"records":[{"value":{"ind":10,"first_name":"A","last_name":"B","age":20.0,"date_joined":"2015-10-24 11:23:51","extra":[9007199254740991,0.1,-1.5e-7]}}]}`;
+    assert.equal((await post("t.user", fine)).status, 200);
+    const landed = await readAll("t.user");
+    assert.deepEqual(
+      (landed[landed.length - 1].value as { extra: number[] }).extra,
+      [9007199254740991, 0.1, -1.5e-7],
+    );
+  });
+
   it("reports exactly which records failed when one partition's batch is refused and another's lands", async () => {
     const small = pinRecord(1);
     const huge = pinRecord(2, { description: "x".repeat(4000) });
@@ -297,7 +390,7 @@ describe("REST ingest against Kafka", function () {
     );
   });
 
-  it("never half-writes a request when the broker dies mid-stream: each is all landed or retriable", async () => {
+  it("never half-writes a request when the broker dies mid-stream: each is all landed, not written, or said to be uncertain", async () => {
     const requests = Array.from({ length: 24 }, (_, r) =>
       Array.from({ length: 40 }, (_, i) => geoRecord(100000 + r * 100 + i, { country: `req-${r}` })),
     );
@@ -322,12 +415,20 @@ describe("REST ingest against Kafka", function () {
           `request ${r} fully acknowledged`,
         );
         assert.equal(found, 40, `request ${r}: every acknowledged record landed once`);
+      } else if (answer.status === 503) {
+        assert.equal(answer.body.error_code, 50301);
+        assert.equal(found, 0, `request ${r} answered "nothing was written"`);
       } else {
-        assert.equal(answer.status, 503, `request ${r} answered retriable`);
+        // The crash came with the request's batch on the wire: the broker may have appended it first.
+        assert.equal(answer.status, 504, `request ${r} answered retriable or "may have been written"`);
+        assert.equal(answer.body.error_code, 50401);
         assert.ok(found === 0 || found === 40, `request ${r}: ${found} of 40 landed, never a part`);
       }
     }
-    assert.ok(statuses.has(200) && statuses.has(503), `both outcomes seen: ${[...statuses].join(",")}`);
+    assert.ok(
+      statuses.has(200) && (statuses.has(503) || statuses.has(504)) && !statuses.has(500),
+      `outcomes seen: ${[...statuses].join(",")}`,
+    );
   });
 
   it("runs the very bundle the stack deploys as a Lambda handler behind an API Gateway proxy event", async () => {
@@ -375,7 +476,8 @@ describe("REST ingest against Kafka", function () {
     assert.ok(server.stats.recordsAccepted >= 36);
     assert.ok(server.stats.recordsFailed >= 1 + 2);
     assert.equal(server.stats.rejected["415"], 1);
-    assert.equal(server.stats.rejected["422"], 2);
+    assert.equal(server.stats.rejected["422"], 3); // two bad records, one inexact number
+    assert.equal(server.stats.rejected["400"], 3 + 1 + 2); // malformed, no records, empty; invalid UTF-8; two too deep
     assert.equal(server.stats.rejected["403"], 1);
     assert.ok(server.stats.rejected["503"] >= 2);
   });

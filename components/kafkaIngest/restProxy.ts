@@ -4,15 +4,31 @@
  * `IngestRequest` and send back the `IngestResponse`.
  *
  * Contract (docs/ingest-api.md): one `offsets` entry per record, in order. A request is validated whole
- * before anything is produced (one bad record: 422, nothing written). Records are produced per partition,
- * one atomic batch each, so a failure is reported exactly for the records of the batches that failed.
+ * before anything is produced (bad bytes, a bad record, a limit: 4xx, nothing written). Records are
+ * produced per partition in batches under the broker's batch limit, each batch atomic, so a failure is
+ * reported exactly for the records of the batches that failed, and says whether they may have been written.
  */
 import { PartitionerArgs, Partitioners } from "kafkajs";
 import { describeSchemaProblem, EventKind } from "../events";
+import { decodeUtf8, MAX_VALUE_DEPTH, scanJson } from "../jsonGuard";
 
 export const REQUEST_CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
 export const RESPONSE_CONTENT_TYPE = "application/vnd.kafka.v2+json";
-export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The limits (docs/cloud-contracts.md): the body reaches Lambda base64-encoded (the API lists the content
+ * type as binary), and a synchronous invocation's payload is at most 6 MB, so 4 MiB of body plus the event's
+ * envelope fits; Kafka's message.max.bytes (1048588 by default, on MSK too) caps one record batch, so one
+ * record's key and value may take 1,000,000 bytes and the rest is left for the batch's framing.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_BYTES = 1048588;
+export const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+/** Kafka's record batch header, and an upper bound of one record's framing without headers. */
+const BATCH_OVERHEAD_BYTES = 61;
+const RECORD_OVERHEAD_BYTES = 32;
+/** How long a request may wait for Kafka: API Gateway gives up after 29 s, the function after 25 s. */
+export const DEFAULT_DEADLINE_MS = 18000;
 
 /** Confluent-style error codes: HTTP status followed by a detail digit pair. */
 export const ERROR_CODES = {
@@ -23,10 +39,15 @@ export const ERROR_CODES = {
   badRequest: 400,
   unsupportedMediaType: 415,
   tooLarge: 413,
+  recordTooLarge: 41302,
+  invalidUtf8: 40001,
+  tooDeep: 40002,
   invalidRecord: 42201,
+  inexactNumber: 42203,
   kafkaError: 50002,
   kafkaRetriable: 50003,
   unavailable: 50301,
+  mayHaveBeenWritten: 50401,
 } as const;
 
 export interface IngestRequest {
@@ -52,15 +73,23 @@ export interface ProducedBatch {
 /** Where records go: Kafka through kafkajs in production and tests (kafkaGateway.ts). */
 export interface ProduceGateway {
   partitionCount(topic: string): Promise<number>;
-  /** Appends the messages to one partition as one batch: all of them land, or the promise rejects. */
+  /**
+   * Appends the messages to one partition as one batch: all of them land at the offsets answered, or the
+   * promise rejects with RetriableProduceError (not written), UncertainProduceError (may have been written)
+   * or another error (not written, retrying cannot help). Gives up by `deadline` (epoch ms).
+   */
   sendBatch(
     topic: string,
     partition: number,
     messages: Array<{ key: Buffer | null; value: Buffer }>,
+    deadline?: number,
   ): Promise<ProducedBatch>;
 }
 
+/** Not written; the same records may be sent again. */
 export class RetriableProduceError extends Error {}
+/** Kafka did not confirm the batch in time: it may have been written (once), or not. */
+export class UncertainProduceError extends Error {}
 
 export interface IngestStats {
   requests: number;
@@ -74,8 +103,14 @@ export interface RestIngestOptions {
   /** Accepted topics and the record kind each carries; any other topic is 404. */
   topics: Record<string, EventKind>;
   gateway: ProduceGateway;
-  /** Largest body accepted. Default 5 MiB. */
+  /** Largest body accepted. Default 4 MiB. */
   maxBodyBytes?: number;
+  /** Largest record (key and value as written). Default 1,000,000 bytes. */
+  maxRecordBytes?: number;
+  /** Largest batch sent to one partition: the broker's message.max.bytes. Default 1048588. */
+  maxBatchBytes?: number;
+  /** How long a request may wait for Kafka before it is answered. Default 18 s. */
+  deadlineMs?: number;
   /** Called once per rejected request, for logs (the Lambda logs it as JSON). */
   onReject?: (event: { status: number; errorCode: number; message: string; topic?: string }) => void;
 }
@@ -91,6 +126,12 @@ type Handler = ((request: IngestRequest) => Promise<IngestResponse>) & { stats: 
 
 export function createRestIngest(options: RestIngestOptions): Handler {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  if (maxRecordBytes + BATCH_OVERHEAD_BYTES + RECORD_OVERHEAD_BYTES > maxBatchBytes) {
+    throw new Error(`maxRecordBytes ${maxRecordBytes} leaves no room for a batch of one in ${maxBatchBytes}`);
+  }
   const stats: IngestStats = { requests: 0, recordsAccepted: 0, recordsFailed: 0, rejected: {} };
   const partitioners = new Map<string, (args: PartitionerArgs) => number>();
 
@@ -145,9 +186,21 @@ export function createRestIngest(options: RestIngestOptions): Handler {
         topic,
       );
     }
+    const decoded = decodeUtf8(request.body);
+    if ("error" in decoded) return reject(400, ERROR_CODES.invalidUtf8, decoded.error, topic);
+    // The body is level 1, `records` 2, a record 3, its value 4.
+    const shape = scanJson(decoded.text, 3 + MAX_VALUE_DEPTH);
+    if (shape?.kind === "depth") {
+      return reject(
+        400,
+        ERROR_CODES.tooDeep,
+        `${shape.message}: a record's key or value may nest ${MAX_VALUE_DEPTH} levels`,
+        topic,
+      );
+    }
     let payload: unknown;
     try {
-      payload = JSON.parse(request.body.toString("utf8"));
+      payload = JSON.parse(decoded.text);
     } catch (err) {
       return reject(400, ERROR_CODES.badRequest, `Malformed JSON: ${(err as Error).message}`, topic);
     }
@@ -161,6 +214,8 @@ export function createRestIngest(options: RestIngestOptions): Handler {
       return reject(400, ERROR_CODES.badRequest, "Body must be a JSON object with a 'records' array", topic);
     }
     if (records.length === 0) return reject(400, ERROR_CODES.badRequest, "'records' is empty", topic);
+    // Reported after the body's shape, so a body that is not the produce request at all says so first.
+    if (shape?.kind === "number") return reject(422, ERROR_CODES.inexactNumber, shape.message, topic);
 
     // Validate every record before producing any, so a bad one leaves nothing written.
     for (const [i, record] of records.entries()) {
@@ -236,16 +291,26 @@ export function createRestIngest(options: RestIngestOptions): Handler {
       isr: [0],
       partitionErrorCode: 0,
     }));
+    const messages = typed.map((r) => ({
+      key: r.key === undefined || r.key === null ? null : Buffer.from(JSON.stringify(r.key)),
+      value: Buffer.from(JSON.stringify(r.value)),
+    }));
+    const oversized = messages.findIndex((m) => m.value.length + (m.key?.length ?? 0) > maxRecordBytes);
+    if (oversized >= 0) {
+      const size = messages[oversized].value.length + (messages[oversized].key?.length ?? 0);
+      return reject(
+        413,
+        ERROR_CODES.recordTooLarge,
+        `records[${oversized}] is ${size} bytes as written (key and value); the limit is ${maxRecordBytes}`,
+        topic,
+      );
+    }
     const groups = new Map<number, number[]>();
-    const messages = typed.map((r, i) => {
-      const key = r.key === undefined || r.key === null ? null : Buffer.from(JSON.stringify(r.key));
-      const value = Buffer.from(JSON.stringify(r.value));
+    messages.forEach((message, i) => {
+      const pinned = typed[i].partition;
       const partition =
-        typeof r.partition === "number"
-          ? r.partition
-          : partitioner({ topic, partitionMetadata, message: { key, value } });
+        typeof pinned === "number" ? pinned : partitioner({ topic, partitionMetadata, message });
       groups.set(partition, [...(groups.get(partition) ?? []), i]);
-      return { key, value };
     });
 
     const offsets: OffsetEntry[] = typed.map(() => ({
@@ -254,44 +319,82 @@ export function createRestIngest(options: RestIngestOptions): Handler {
       error_code: null,
       error: null,
     }));
-    let retriableFailures = 0;
-    let failures = 0;
+    const deadline = Date.now() + deadlineMs;
+    let notWritten = 0;
+    let uncertain = 0;
+    let permanent = 0;
     let lastError = "";
+    const fail = (indexes: number[], partition: number, errorCode: number, error: string) => {
+      lastError = error;
+      for (const recordIndex of indexes) {
+        offsets[recordIndex] = { partition, offset: null, error_code: errorCode, error };
+      }
+      if (errorCode === ERROR_CODES.mayHaveBeenWritten) uncertain += indexes.length;
+      else if (errorCode === ERROR_CODES.kafkaRetriable) notWritten += indexes.length;
+      else permanent += indexes.length;
+    };
     await Promise.all(
       [...groups.entries()].map(async ([partition, indexes]) => {
-        try {
-          const { baseOffset } = await options.gateway.sendBatch(
-            topic,
-            partition,
-            indexes.map((i) => messages[i]),
-          );
-          indexes.forEach((recordIndex, n) => {
-            offsets[recordIndex] = {
+        // A partition's batches go one after another, in request order; after one fails the rest are
+        // not sent, so what landed is always a prefix of the partition's records.
+        const batches = splitBatches(
+          indexes,
+          (i) => messages[i].value.length + (messages[i].key?.length ?? 0),
+          maxBatchBytes,
+        );
+        for (const [b, batch] of batches.entries()) {
+          try {
+            const { baseOffset } = await options.gateway.sendBatch(
+              topic,
               partition,
-              offset: Number(BigInt(baseOffset) + BigInt(n)),
-              error_code: null,
-              error: null,
-            };
-          });
-        } catch (err) {
-          const retriable = err instanceof RetriableProduceError;
-          lastError = (err as Error).message;
-          failures += indexes.length;
-          if (retriable) retriableFailures += indexes.length;
-          for (const recordIndex of indexes) {
-            offsets[recordIndex] = {
-              partition,
-              offset: null,
-              error_code: retriable ? ERROR_CODES.kafkaRetriable : ERROR_CODES.kafkaError,
-              error: lastError,
-            };
+              batch.map((i) => messages[i]),
+              deadline,
+            );
+            batch.forEach((recordIndex, n) => {
+              offsets[recordIndex] = {
+                partition,
+                offset: Number(BigInt(baseOffset) + BigInt(n)),
+                error_code: null,
+                error: null,
+              };
+            });
+          } catch (err) {
+            const message = (err as Error).message;
+            const code =
+              err instanceof UncertainProduceError
+                ? ERROR_CODES.mayHaveBeenWritten
+                : err instanceof RetriableProduceError
+                  ? ERROR_CODES.kafkaRetriable
+                  : ERROR_CODES.kafkaError;
+            fail(batch, partition, code, message);
+            const rest = batches.slice(b + 1).flat();
+            if (rest.length > 0) {
+              fail(
+                rest,
+                partition,
+                ERROR_CODES.kafkaRetriable,
+                "not written: an earlier batch of its partition failed",
+              );
+            }
+            return;
           }
         }
       }),
     );
+    const failures = notWritten + uncertain + permanent;
     stats.recordsAccepted += typed.length - failures;
     stats.recordsFailed += failures;
-    if (failures === typed.length && retriableFailures === failures) {
+    if (failures === typed.length && permanent === 0) {
+      // Nothing landed for sure: the whole request is answered with one status a client acts on.
+      if (uncertain > 0) {
+        return reject(
+          504,
+          ERROR_CODES.mayHaveBeenWritten,
+          `Kafka did not confirm ${uncertain} of ${typed.length} records in time; they may have been written ` +
+            `(at most once each) and the others were not. A retry may store those twice: ${lastError}`,
+          topic,
+        );
+      }
       return reject(
         503,
         ERROR_CODES.unavailable,
@@ -306,6 +409,29 @@ export function createRestIngest(options: RestIngestOptions): Handler {
   };
 
   return Object.assign(handle, { stats });
+}
+
+/** Consecutive runs of a partition's records, each within the broker's batch limit. */
+export function splitBatches(
+  indexes: number[],
+  sizeOf: (i: number) => number,
+  maxBatchBytes: number,
+): number[][] {
+  const batches: number[][] = [];
+  let current: number[] = [];
+  let bytes = BATCH_OVERHEAD_BYTES;
+  for (const i of indexes) {
+    const size = sizeOf(i) + RECORD_OVERHEAD_BYTES;
+    if (current.length > 0 && bytes + size > maxBatchBytes) {
+      batches.push(current);
+      current = [];
+      bytes = BATCH_OVERHEAD_BYTES;
+    }
+    current.push(i);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): IngestResponse {

@@ -146,6 +146,15 @@ export class KafkaBroker {
     return this.process.stop(30000);
   }
 
+  /** A stall (SIGSTOP): connections stay open and nothing is answered until `resume()`. */
+  pause(): void {
+    this.process.pause();
+  }
+
+  resume(): void {
+    this.process.resume();
+  }
+
   /** Crash (SIGKILL), for fault tests. */
   kill(): Promise<void> {
     return this.process.kill();

@@ -104,9 +104,20 @@ export class ServiceProcess {
     const child = this.child;
     if (!child || !this.running) return;
     child.kill("SIGTERM");
+    child.kill("SIGCONT"); // a paused (SIGSTOP) process would not act on SIGTERM until continued
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** SIGSTOP: the process stays alive but answers nothing (a stall), for fault tests. */
+  pause(): void {
+    if (this.child && this.running) this.child.kill("SIGSTOP");
+  }
+
+  /** SIGCONT after `pause()`. */
+  resume(): void {
+    if (this.child && this.running) this.child.kill("SIGCONT");
   }
 
   /** Immediate SIGKILL: a crash, for fault tests. */
