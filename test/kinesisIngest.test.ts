@@ -18,7 +18,7 @@ import { DEFAULT_DELIVERY } from "../emulator/deliver";
 import { runEmulator } from "../emulator/run";
 import { geoRecord, pinRecord, userRecord } from "./fixtures/events";
 
-const STREAMS = ["t-pin", "t-geo", "t-user"];
+const STREAMS = ["t-pin", "t-geo", "t-user", "t-large", "t-small", "t-bad"];
 
 describe("Kinesis API (local twin) against kinesis-local", function () {
   this.timeout(180000);
@@ -66,7 +66,15 @@ describe("Kinesis API (local twin) against kinesis-local", function () {
 
   before(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "kinesis-test-"));
-    kinesis = await KinesisLocal.launch({ stateDir, streams: STREAMS.map((name) => ({ name, shards: 1 })) });
+    kinesis = await KinesisLocal.launch({
+      stateDir,
+      // t-small keeps Kinesis's default 1 MiB record size, as a stream made outside the stack would.
+      streams: STREAMS.map((name) => ({
+        name,
+        shards: 1,
+        ...(name === "t-small" ? { maxRecordSizeKiB: 1024 } : {}),
+      })),
+    });
     client = kinesis.client();
     api = await startKinesisApiServer({
       kinesisEndpoint: kinesis.endpoint,
@@ -166,11 +174,29 @@ describe("Kinesis API (local twin) against kinesis-local", function () {
     assert.equal(remove.status, 404);
   });
 
-  it("reports a failing record of a PutRecords batch, and writes the others", async () => {
-    // kinesis-local refuses, record by record, data over the stream's 1 MiB record limit.
+  it("writes a record of 1.2 MB whole: the stack's streams take 10 MiB records, API Gateway's bodies stop at 10 MB", async () => {
+    const huge = userRecord(11, { last_name: "x".repeat(1_200_000) });
+    const answer = await call("PUT", "/streams/t-large/records", {
+      records: [userRecord(10), huge, userRecord(12)].map((data) => ({
+        data,
+        "partition-key": String(data.ind),
+      })),
+    });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.FailedRecordCount, 0);
+    const landed = (await readAll("t-large")).map((r) => r.data as { ind: number; last_name: string });
+    assert.deepEqual(
+      landed.map((r) => r.ind),
+      [10, 11, 12],
+    );
+    assert.equal(landed[1].last_name.length, 1_200_000);
+  });
+
+  it("reports a failing record of a PutRecords batch, and writes the others (a stream at the 1 MiB default)", async () => {
+    // kinesis-local refuses, record by record, data over the stream's record size.
     const small = userRecord(10);
     const huge = userRecord(11, { last_name: "x".repeat(1_200_000) });
-    const answer = await call("PUT", "/streams/t-user/records", {
+    const answer = await call("PUT", "/streams/t-small/records", {
       records: [small, huge, userRecord(12)].map((data) => ({ data, "partition-key": String(data.ind) })),
     });
     assert.equal(answer.status, 200);
@@ -183,8 +209,49 @@ describe("Kinesis API (local twin) against kinesis-local", function () {
     assert.ok(a.SequenceNumber && c.SequenceNumber && !a.ErrorCode && !c.ErrorCode);
     assert.equal(b.ErrorCode, "InvalidArgumentException");
     assert.match(String(b.ErrorMessage), /exceeds the stream's max record size/);
-    const landed = (await readAll("t-user")).map((r) => (r.data as { ind: number }).ind);
+    const landed = (await readAll("t-small")).map((r) => (r.data as { ind: number }).ind);
     assert.deepEqual(landed, [10, 12]);
+  });
+
+  it("refuses invalid UTF-8, nesting beyond 6 levels and integers beyond 2^53 with 400, writing nothing", async () => {
+    const raw = Buffer.from(
+      JSON.stringify({ Data: userRecord(20, { first_name: "J@n" }), PartitionKey: "20" }),
+    );
+    raw[raw.indexOf("@")] = 0xc3; // a lead byte with no continuation
+    const badBytes = await fetch(`${api.url}/streams/t-bad/record`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-api-key": "k" },
+      body: raw,
+    });
+    assert.equal(badBytes.status, 400);
+    assert.match(((await badBytes.json()) as { message: string }).message, /not valid UTF-8/);
+
+    const deep = `{"Data":{"ind":1,"extra":${"[".repeat(10000)}${"]".repeat(10000)}},"PartitionKey":"1"}`;
+    const tooDeep = await call("PUT", "/streams/t-bad/record", deep);
+    assert.equal(tooDeep.status, 400);
+    assert.match(String(tooDeep.body.message), /^Invalid request body: /);
+    const nest = (levels: number): unknown => (levels === 0 ? 1 : { n: nest(levels - 1) });
+    const six = await call("PUT", "/streams/t-bad/record", {
+      Data: { ind: 2, extra: nest(5) },
+      PartitionKey: "2",
+    });
+    assert.equal(six.status, 200);
+    const seven = await call("PUT", "/streams/t-bad/records", {
+      records: [{ data: { ind: 3, extra: nest(6) }, "partition-key": "3" }],
+    });
+    assert.equal(seven.status, 400);
+
+    const big = await call(
+      "PUT",
+      "/streams/t-bad/record",
+      '{"Data":{"ind":12345678901234567891},"PartitionKey":"4"}',
+    );
+    assert.equal(big.status, 400);
+    assert.match(String(big.body.message), /must be <= 9007199254740991/);
+    assert.deepEqual(
+      (await readAll("t-bad")).map((r) => (r.data as { ind: number }).ind),
+      [2],
+    );
   });
 
   it("takes the emulator's Kinesis batches: every post's records land once", async () => {

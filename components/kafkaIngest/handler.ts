@@ -12,7 +12,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import { EventKind } from "../events";
 import { kafkaGateway } from "./kafkaGateway";
-import { createRestIngest } from "./restProxy";
+import { createRestIngest, DEFAULT_MAX_BODY_BYTES } from "./restProxy";
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -28,7 +28,7 @@ if (security !== "iam" && security !== "plaintext") {
 // Created once per container and reused by every invocation it serves.
 const ingest = createRestIngest({
   topics: JSON.parse(requiredEnv("INGEST_TOPICS")) as Record<string, EventKind>,
-  maxBodyBytes: Number(process.env.MAX_BODY_BYTES ?? 5 * 1024 * 1024),
+  maxBodyBytes: Number(process.env.MAX_BODY_BYTES ?? DEFAULT_MAX_BODY_BYTES),
   gateway: kafkaGateway({
     brokers: requiredEnv("BOOTSTRAP_BROKERS").split(","),
     clientId: "rest-ingest-lambda",

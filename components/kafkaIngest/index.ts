@@ -15,6 +15,7 @@ import { EventKind, EVENT_KINDS } from "../events";
 import { keyedStage } from "../apiStage";
 import { connectorPolicy, ingestFunctionPolicy } from "./policies";
 import { parsePluginLocation, s3SinkConnectorConfig, SINK_WORKER_PROPERTIES } from "./sink";
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BODY_BYTES, REQUEST_CONTENT_TYPE } from "./restProxy";
 
 /** MSK's port for TLS clients authenticating with IAM. */
 export const MSK_IAM_PORT = 9098;
@@ -56,7 +57,10 @@ export interface KafkaIngestArgs {
   quotaPerDay?: number;
   /** Memory of the ingest function, MB. Default 512. */
   functionMemoryMb?: pulumi.Input<number>;
-  /** Largest request body the function accepts, bytes. Default 5 MiB (Lambda's payload limit is 6 MB). */
+  /**
+   * Largest request body the function accepts, bytes. Default and most: 4 MiB (the body reaches Lambda
+   * base64-encoded, and a synchronous invocation's payload is at most 6 MB: docs/cloud-contracts.md).
+   */
   maxBodyBytes?: number;
   /** Where Confluent's S3 sink connector zip is: `s3://bucket/key.zip`, or an `https://` URL fetched at deploy time. Required. */
   sinkPluginLocation: string;
@@ -91,6 +95,12 @@ export function validateKafkaIngestArgs(args: KafkaIngestArgs): void {
   const partitions = args.topicPartitions ?? 3;
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1000) {
     throw new Error(`topicPartitions must be an integer from 1 to 1000, got ${partitions}`);
+  }
+  const maxBody = args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBody) || maxBody < 1024 || maxBody > DEFAULT_MAX_BODY_BYTES) {
+    throw new Error(
+      `maxBodyBytes must be an integer from 1024 to ${DEFAULT_MAX_BODY_BYTES} (4 MiB base64-encoded fits Lambda's 6 MB payload), got ${maxBody}`,
+    );
   }
   parsePluginLocation(args.sinkPluginLocation);
 }
@@ -229,6 +239,8 @@ export class KafkaIngest extends pulumi.ComponentResource {
           `default.replication.factor=${replication}`,
           `min.insync.replicas=${Math.max(1, replication - 1)}`,
           "unclean.leader.election.enable=false",
+          // Kafka's default, written down: the ingest splits requests into batches under it.
+          `message.max.bytes=${DEFAULT_MAX_BATCH_BYTES}`,
           "",
         ].join("\n"),
       },
@@ -271,6 +283,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
               "retention.ms": String((args.topicRetentionHours ?? 168) * 3600 * 1000),
               "min.insync.replicas": String(Math.max(1, replication - 1)),
               "cleanup.policy": "delete",
+              "max.message.bytes": String(DEFAULT_MAX_BATCH_BYTES),
             }),
           },
           parent,
@@ -329,7 +342,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
           variables: {
             INGEST_TOPICS: JSON.stringify(topics),
             BOOTSTRAP_BROKERS: cluster.bootstrapBrokersSaslIam,
-            MAX_BODY_BYTES: String(args.maxBodyBytes ?? 5 * 1024 * 1024),
+            MAX_BODY_BYTES: String(args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
             KAFKA_SECURITY: "iam",
             NODE_OPTIONS: "--enable-source-maps",
           },
@@ -346,6 +359,9 @@ export class KafkaIngest extends pulumi.ComponentResource {
         description: "Kafka REST ingest (Confluent REST Proxy v2 produce API)",
         endpointConfiguration: { types: "REGIONAL" },
         apiKeySource: "HEADER",
+        // The body reaches the function as the bytes sent (base64 in the event), so invalid UTF-8 is seen
+        // and refused instead of arriving already replaced.
+        binaryMediaTypes: [REQUEST_CONTENT_TYPE],
         tags,
       },
       parent,

@@ -110,7 +110,6 @@ export interface KafkaGateway extends ProduceGateway {
   disconnect(): Promise<void>;
 }
 
-
 export function kafkaGateway(options: KafkaGatewayOptions): KafkaGateway {
   const requestTimeout = options.requestTimeoutMs ?? 4000;
   const retry = { initialRetryTime: 100, maxRetryTime: 1000, retries: Math.max(1, options.retries ?? 2) };

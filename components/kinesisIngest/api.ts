@@ -11,6 +11,22 @@
  * No CreateStream or DeleteStream: the stack owns the streams.
  */
 
+import { boundedValueSchema, MAX_VALUE_DEPTH } from "../jsonGuard";
+
+/**
+ * A record's data: an object nested at most MAX_VALUE_DEPTH levels, integers no larger than a double keeps
+ * (the same rules the REST ingest applies: docs/ingest-api.md, "Limits").
+ */
+const DATA_SCHEMA = { ...boundedValueSchema(MAX_VALUE_DEPTH), type: "object" };
+
+/**
+ * The stack's streams take records up to 10 MiB (data and partition key; Kinesis's default is 1 MiB and its
+ * most 10 MiB: docs/cloud-contracts.md). API Gateway takes bodies up to 10 MB, so no record or PutRecords
+ * request that API Gateway passes on can exceed a Kinesis size limit: a body is written whole or refused
+ * whole (413) by API Gateway.
+ */
+export const STREAM_MAX_RECORD_SIZE_KIB = 10240;
+
 export type KinesisAction = "PutRecord" | "PutRecords" | "DescribeStreamSummary";
 
 export interface KinesisRoute {
@@ -32,7 +48,7 @@ export const REQUEST_MODELS = {
     required: ["Data", "PartitionKey"],
     properties: {
       StreamName: { type: "string" },
-      Data: { type: "object" },
+      Data: DATA_SCHEMA,
       PartitionKey: { type: "string", minLength: 1, maxLength: 256 },
     },
     additionalProperties: false,
@@ -51,7 +67,7 @@ export const REQUEST_MODELS = {
           type: "object",
           required: ["data", "partition-key"],
           properties: {
-            data: { type: "object" },
+            data: DATA_SCHEMA,
             "partition-key": { type: "string", minLength: 1, maxLength: 256 },
           },
           additionalProperties: false,

@@ -10,6 +10,7 @@ import { PolicyDocument, policyJson, serviceTrustPolicy } from "../defaults";
 import { EVENT_KINDS, EventKind } from "../events";
 import { keyedStage } from "../apiStage";
 import {
+  STREAM_MAX_RECORD_SIZE_KIB,
   CLIENT_ERROR_RESPONSE_TEMPLATE,
   GATEWAY_RESPONSES,
   KINESIS_ROUTES,
@@ -120,6 +121,7 @@ export class KinesisIngest extends pulumi.ComponentResource {
             streamModeDetails: { streamMode: provisioned ? "PROVISIONED" : "ON_DEMAND" },
             ...(provisioned ? { shardCount: args.shardCount } : {}),
             retentionPeriod: args.retentionHours ?? 24,
+            maxRecordSizeInKib: STREAM_MAX_RECORD_SIZE_KIB,
             encryptionType: "KMS",
             kmsKeyId: args.kmsKeyArn ?? "alias/aws/kinesis",
             shardLevelMetrics: [

@@ -15,6 +15,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import Ajv, { ErrorObject } from "ajv-draft-04";
 import { JSONPath } from "jsonpath-plus";
 import { render } from "velocityjs";
+import { decodeUtf8 } from "../jsonGuard";
 import {
   CLIENT_ERROR_RESPONSE_TEMPLATE,
   GATEWAY_RESPONSES,
@@ -45,7 +46,8 @@ interface HttpAnswer {
   body: string;
 }
 
-const ajv = new Ajv({ allErrors: true });
+// Draft 4 as API Gateway reads it: keywords apply to the types they name (no strict-mode typing rules).
+const ajv = new Ajv({ allErrors: true, strictTypes: false, allowUnionTypes: true });
 const validators = Object.fromEntries(
   Object.entries(REQUEST_MODELS).map(([name, schema]) => [name, ajv.compile(schema)]),
 );
@@ -122,7 +124,7 @@ export function createKinesisApi(options: KinesisApiOptions) {
     method: string,
     url: string,
     headers: http.IncomingHttpHeaders,
-    raw: string,
+    raw: Buffer,
   ): Promise<HttpAnswer> {
     const path = url.split("?")[0];
     const context = {
@@ -147,8 +149,13 @@ export function createKinesisApi(options: KinesisApiOptions) {
         .trim()
         .toLowerCase();
       if (contentType !== "application/json") return gatewayResponse("UNSUPPORTED_MEDIA_TYPE", context);
+      const decoded = decodeUtf8(raw);
+      if ("error" in decoded) {
+        context.error.validationErrorString = `[${decoded.error}]`;
+        return gatewayResponse("BAD_REQUEST_BODY", context);
+      }
       try {
-        body = JSON.parse(raw);
+        body = JSON.parse(decoded.text);
       } catch (err) {
         context.error.validationErrorString = `[body is not JSON: ${(err as Error).message}]`;
         return gatewayResponse("BAD_REQUEST_BODY", context);
@@ -205,7 +212,7 @@ export async function startKinesisApiServer(options: KinesisApiOptions): Promise
         res.end(body);
         return;
       }
-      handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8")).then(
+      handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks)).then(
         ({ status, body }) => {
           res.writeHead(status, {
             "content-type": "application/json",

@@ -4,7 +4,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import {
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  UpdateMaxRecordSizeCommand,
+} from "@aws-sdk/client-kinesis";
+import { STREAM_MAX_RECORD_SIZE_KIB } from "../../components/kinesisIngest/api";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { freePort } from "./ports";
 import { ServiceProcess } from "./process";
@@ -12,7 +17,7 @@ import { ServiceProcess } from "./process";
 export interface KinesisLocalOptions {
   stateDir: string;
   /** Streams to create, with their shard counts. */
-  streams: Array<{ name: string; shards?: number }>;
+  streams: Array<{ name: string; shards?: number; maxRecordSizeKiB?: number }>;
   region?: string;
   port?: number;
 }
@@ -74,15 +79,24 @@ export class KinesisLocal {
     const service = new KinesisLocal(proc, port, region);
     const client = service.client();
     try {
-      await proc.waitUntil(async () => {
-        for (const s of options.streams) {
-          const { StreamDescriptionSummary } = await client.send(
-            new DescribeStreamSummaryCommand({ StreamName: s.name }),
-          );
-          if (StreamDescriptionSummary?.StreamStatus !== "ACTIVE") return false;
-        }
+      const describe = async (name: string) =>
+        (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
+      const allActive = async () => {
+        for (const s of options.streams)
+          if ((await describe(s.name))?.StreamStatus !== "ACTIVE") return false;
         return true;
-      }, 60000);
+      };
+      await proc.waitUntil(allActive, 60000);
+      // The stack's record size (kinesis-local starts its streams at Kinesis's default of 1 MiB).
+      for (const s of options.streams) {
+        await client.send(
+          new UpdateMaxRecordSizeCommand({
+            StreamARN: (await describe(s.name))!.StreamARN,
+            MaxRecordSizeInKiB: s.maxRecordSizeKiB ?? STREAM_MAX_RECORD_SIZE_KIB,
+          }),
+        );
+      }
+      await proc.waitUntil(allActive, 60000);
     } finally {
       client.destroy();
     }
