@@ -13,6 +13,7 @@ import {
   assertNotUp,
   DEFAULT_STATE_DIR,
   insightsAsText,
+  descendants,
   isAlive,
   readState,
   runLocalPipeline,
@@ -120,10 +121,28 @@ export function makeProgram(): Command {
         return;
       }
       process.kill(state.pid, "SIGTERM");
-      const deadline = Date.now() + 60000;
-      while (isAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      if (isAlive(state.pid)) throw new Error(`pid ${state.pid} did not stop within 60s`);
-      log(`stopped (pid ${state.pid})`);
+      const gone = async (pids: number[], ms: number) => {
+        const deadline = Date.now() + ms;
+        while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+        return !pids.some(isAlive);
+      };
+      if (await gone([state.pid], 60000)) {
+        log(`stopped (pid ${state.pid})`);
+        return;
+      }
+      // It did not stop in time: kill it and every process under it (its services), whatever they are doing.
+      const tree = [state.pid, ...descendants(state.pid)];
+      for (const pid of tree) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      if (!(await gone(tree, 10000)))
+        throw new Error(`pids ${tree.filter(isAlive).join(", ")} survived SIGKILL`);
+      fs.rmSync(paths.state, { force: true });
+      log(`pid ${state.pid} did not stop within 60s: killed it and its ${tree.length - 1} child processes`);
     });
 
   program
@@ -163,9 +182,23 @@ export function makeProgram(): Command {
   return program;
 }
 
+/**
+ * Exits once stdout and stderr are written out. A command that is done ends the process, even while a client
+ * of a service it stopped (a Kafka client whose broker died, say) still holds a reconnect timer.
+ */
+function exitWhenFlushed(): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit();
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
+}
+
 makeProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
     process.stderr.write(`local: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
-  });
+  })
+  .finally(exitWhenFlushed);

@@ -86,13 +86,29 @@ export interface LocalStack {
 
 export type Log = (line: string) => void;
 
+/** Longest wait for one step of stopping the stack. */
+const STOP_STEP_MS = 8000;
+
 /** Starts every service (each stopped again if a later one fails) and writes the outputs file. */
 export async function upLocalStack(stateDir: string, log: Log): Promise<LocalStack> {
   const paths = statePaths(stateDir);
   fs.mkdirSync(paths.root, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
+  // Each step is bounded: a client whose broker was paused or restarted can wait forever to say goodbye,
+  // and the processes after it must still be stopped (theirs escalate to SIGKILL on their own).
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const stop of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        stop().then(
+          () => false,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_STEP_MS))),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp) log(`a stop step did not finish within ${STOP_STEP_MS / 1000}s; going on with the others`);
+    }
     fs.rmSync(paths.state, { force: true });
   };
   try {
@@ -387,12 +403,42 @@ export function readState(paths: StatePaths): StateFile | undefined {
   return JSON.parse(fs.readFileSync(paths.state, "utf8")) as StateFile;
 }
 
+/** Every process below `pid` (children, their children, ...), from /proc (Linux). */
+export function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The fields after the command's closing parenthesis: state, ppid, ...
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone while we looked
+    }
+  }
+  const found: number[] = [];
+  const queue = [...(parents.get(pid) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    found.push(next);
+    queue.push(...(parents.get(next) ?? []));
+  }
+  return found;
+}
+
+/** Whether the process runs: an exited one its parent has not reaped yet (a zombie) does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return true; // no /proc: signal 0 is all we can tell
   }
 }
 
