@@ -31,7 +31,7 @@ from pyspark.sql import functions as F  # noqa: E402
 from pyspark.sql.types import ArrayType, DoubleType  # noqa: E402
 
 from pinterest_jobs.batch import run_batch  # noqa: E402
-from pinterest_jobs.local import local_session  # noqa: E402
+from pinterest_jobs.local import delta_jars, local_session  # noqa: E402
 
 TOPICS = {"pin": "bench.pin", "geo": "bench.geo", "user": "bench.user"}
 CATEGORIES = ["art", "beauty", "christmas", "diy-and-crafts", "education", "event-planning", "finance",
@@ -192,7 +192,7 @@ def main() -> None:
 
     work = ROOT / ".cache" / "bench" / f"batch-{args.posts}"
     lake = lake_of(args.posts)
-    jars = sorted(str(p) for p in next((ROOT / ".cache" / "jvm").glob("delta-*")).glob("*.jar"))
+    jars = delta_jars(ROOT)
     spark = local_session("batch-bench", delta_jars=jars, warehouse_dir=str(work / "warehouse"),
                           quick_start=False, shuffle_partitions=8, driver_memory="6g")
     spark.sparkContext.setLogLevel("ERROR")

@@ -30,7 +30,7 @@ from kinesis_local import KinesisLocal  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
 from pinterest_jobs import stream as S  # noqa: E402
-from pinterest_jobs.local import local_session  # noqa: E402
+from pinterest_jobs.local import delta_jars, local_session  # noqa: E402
 
 PREFIX = "bench"
 API_KEY = "bench-key"
@@ -82,7 +82,7 @@ def main() -> None:
     query = None
     try:
         api, url = start_api(kinesis, work)
-        jars = sorted(str(p) for p in next((ROOT / ".cache" / "jvm").glob("delta-*")).glob("*.jar"))
+        jars = delta_jars(ROOT)
         spark = local_session("stream-bench", delta_jars=jars, warehouse_dir=str(work / "warehouse"), quick_start=False)
         spark.sparkContext.setLogLevel("ERROR")
         sent: dict[tuple[str, int], float] = {}

@@ -1,7 +1,6 @@
 """Shared fixtures: one local Spark session with Delta for the whole run, and the project's paths."""
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -14,12 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def delta_jars() -> list[str]:
-    """Delta's jars, fetched by scripts/bootstrap.sh into .cache/jvm/delta-<hash of its pom>."""
-    pom = ROOT / "local" / "jvm" / "delta" / "pom.xml"
-    folder = ROOT / ".cache" / "jvm" / f"delta-{hashlib.sha256(pom.read_bytes()).hexdigest()[:12]}"
-    if not (folder / ".complete").exists():
-        pytest.exit(f"Delta jars missing in {folder}: run scripts/bootstrap.sh jvm", returncode=2)
-    return sorted(str(p) for p in folder.glob("*.jar"))
+    """Delta's jars, fetched by scripts/bootstrap.sh; the run stops with the command to run when missing."""
+    from pinterest_jobs.local import delta_jars as jars_under
+
+    try:
+        return jars_under(ROOT)
+    except FileNotFoundError as missing:
+        pytest.exit(str(missing), returncode=2)
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,26 @@ On Databricks the runtime provides the session; nothing in the jobs calls this t
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pyspark.sql import SparkSession
+
+
+def delta_jars(repo_root: Path) -> list[str]:
+    """Delta's jars, as scripts/bootstrap.sh fetches them: .cache/jvm/delta-<first 12 of the pom's sha256>.
+
+    Named by the pom's hash (as local/services/paths.ts does), never by a glob, which could pick an older
+    fetch or the Maven log beside it.
+    """
+    pom = repo_root / "local" / "jvm" / "delta" / "pom.xml"
+    folder = repo_root / ".cache" / "jvm" / f"delta-{hashlib.sha256(pom.read_bytes()).hexdigest()[:12]}"
+    if not (folder / ".complete").exists():
+        raise FileNotFoundError(f"Delta jars missing in {folder}: run scripts/bootstrap.sh jvm")
+    return sorted(str(p) for p in folder.glob("*.jar"))
 
 
 def local_session(
