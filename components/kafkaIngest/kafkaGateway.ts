@@ -82,7 +82,7 @@ function watchingSocketFactory(watchers: Set<Watcher>): ISocketFactory {
           if (!watcher.sent && chunk.includes(watcher.needle)) watcher.sent = true;
       }
       return write(chunk, ...rest);
-    }) as typeof socket.write;
+    });
     return socket;
   };
 }
