@@ -63,6 +63,11 @@ export function isExactNumber(literal: string): boolean {
   return canonicalDecimal(literal) === canonicalDecimal(String(value));
 }
 
+/** 0-9 e E + - . */
+function isNumberChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d || c === 0x2e;
+}
+
 export interface JsonProblem {
   kind: "depth" | "number";
   message: string;
@@ -89,7 +94,7 @@ export function scanJson(text: string, maxDepth: number): JsonProblem | null {
       depth--;
     } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
-      while (end < text.length && /[0-9eE+\-.]/.test(text[end])) end++;
+      while (end < text.length && isNumberChar(text.charCodeAt(end))) end++;
       const literal = text.slice(i, end);
       if (!isExactNumber(literal)) {
         return {

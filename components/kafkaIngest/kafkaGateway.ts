@@ -71,27 +71,38 @@ function watchingSocketFactory(watchers: Set<Watcher>): ISocketFactory {
       : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60000);
     const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+    socket.write = (chunk: unknown, ...rest: unknown[]) => {
       if (
         watchers.size > 0 &&
         Buffer.isBuffer(chunk) &&
         chunk.length > 6 &&
         chunk.readInt16BE(4) === PRODUCE_API_KEY
       ) {
+        // A produce request holds one batch (one send is one partition); its first record's key or value
+        // starts within the request's header, topic name and batch header (NEEDLE_WINDOW bytes).
+        const head = chunk.subarray(0, NEEDLE_WINDOW + NEEDLE_BYTES);
         for (const watcher of watchers)
-          if (!watcher.sent && chunk.includes(watcher.needle)) watcher.sent = true;
+          if (!watcher.sent && head.includes(watcher.needle)) watcher.sent = true;
       }
       return write(chunk, ...rest);
-    });
+    };
     return socket;
   };
 }
 
 interface Watcher {
-  /** Bytes only this batch's produce request carries: its first record's value (sent uncompressed). */
+  /**
+   * Bytes this batch's produce request carries early: the start of its first record's key, or of its value
+   * when it has no key (records are sent uncompressed). Another batch carrying the same bytes can only make
+   * the answer "may have been written" where "not written" was true, never the reverse.
+   */
   needle: Buffer;
   sent: boolean;
 }
+
+const NEEDLE_BYTES = 256;
+/** Request header with client id, acks, timeout, topic name (at most 249), partition, batch header, ... */
+const NEEDLE_WINDOW = 1024;
 
 export interface KafkaGatewayOptions {
   brokers: string[];
@@ -189,7 +200,8 @@ export function kafkaGateway(options: KafkaGatewayOptions): KafkaGateway {
     } catch (err) {
       throw new RetriableProduceError(`not written: ${(err as Error).name}: ${(err as Error).message}`);
     }
-    const watcher: Watcher = { needle: messages[0].value, sent: false };
+    const first = messages[0];
+    const watcher: Watcher = { needle: (first.key ?? first.value).subarray(0, NEEDLE_BYTES), sent: false };
     watchers.add(watcher);
     inFlight.set(client, (inFlight.get(client) ?? 0) + 1);
     try {
