@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+
 /**
  * What both ingest paths refuse before anything is written (docs/ingest-api.md, "Limits"): bodies that are
  * not UTF-8, values nested deeper than MAX_VALUE_DEPTH, and numbers the stored JSON would not keep exactly.
@@ -16,12 +18,9 @@ export const MAX_EXACT_INTEGER = Number.MAX_SAFE_INTEGER;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The body as text, or where its bytes stop being UTF-8. */
-export function decodeUtf8(bytes: Uint8Array): { text: string } | { error: string } {
-  try {
-    return { text: strictUtf8.decode(bytes) };
-  } catch {
-    return { error: `Body is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)})` };
-  }
+export function decodeUtf8(bytes: Buffer): { text: string } | { error: string } {
+  if (isUtf8(bytes)) return { text: bytes.toString("utf8") };
+  return { error: `Body is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(bytes)})` };
 }
 
 /** Offset of the first byte that does not begin or continue a valid UTF-8 sequence. */
@@ -63,6 +62,13 @@ export function isExactNumber(literal: string): boolean {
   return canonicalDecimal(literal) === canonicalDecimal(String(value));
 }
 
+/** Whether the character at `at` follows an odd number of backslashes. */
+function isEscaped(text: string, at: number): boolean {
+  let n = 0;
+  while (text.charCodeAt(at - 1 - n) === 0x5c) n++;
+  return n % 2 === 1;
+}
+
 /** 0-9 e E + - . */
 function isNumberChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d || c === 0x2e;
@@ -82,11 +88,11 @@ export function scanJson(text: string, maxDepth: number): JsonProblem | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i++;
-        else if (s === 0x22) break;
-      }
+      // To the closing quote: the next quote not escaped by an odd run of backslashes.
+      let end = text.indexOf('"', i + 1);
+      while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) return null; // unterminated: JSON.parse says so
+      i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (++depth > maxDepth)
         return { kind: "depth", message: `JSON nested deeper than ${maxDepth} levels at character ${i}` };
