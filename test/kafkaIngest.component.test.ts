@@ -109,6 +109,8 @@ describe("KafkaIngest (mocks)", () => {
     const config = only(mocks, "aws:msk/configuration:Configuration");
     assert.match(String(config.inputs.serverProperties), /^auto\.create\.topics\.enable=false$/m);
     assert.match(String(config.inputs.serverProperties), /^min\.insync\.replicas=1$/m);
+    // Kafka's default batch limit, written down: the ingest splits requests under it.
+    assert.match(String(config.inputs.serverProperties), /^message\.max\.bytes=1048588$/m);
   });
 
   it("declares the three topics as code with the configured partitions and replication", () => {
@@ -121,6 +123,7 @@ describe("KafkaIngest (mocks)", () => {
         "retention.ms": String(168 * 3600 * 1000),
         "min.insync.replicas": "1",
         "cleanup.policy": "delete",
+        "max.message.bytes": "1048588",
       });
     }
   });
@@ -210,6 +213,7 @@ describe("KafkaIngest (mocks)", () => {
     assert.equal((fn.inputs.code as { __pulumiArchive?: boolean }).__pulumiArchive, true);
     assert.equal(fn.inputs.handler, "index.handler");
     assert.equal(fn.inputs.timeout, 25);
+    assert.equal(env.MAX_BODY_BYTES, String(4 * 1024 * 1024));
   });
 
   it("requires an API key, throttles, and logs every request", async () => {
@@ -237,6 +241,10 @@ describe("KafkaIngest (mocks)", () => {
       (stage.inputs.accessLogSettings as { destinationArn: string }).destinationArn,
       accessLogs.state.arn,
     );
+    // The body reaches the function as the bytes sent (base64), so it can refuse invalid UTF-8.
+    assert.deepEqual(only(mocks, "aws:apigateway/restApi:RestApi").inputs.binaryMediaTypes, [
+      "application/vnd.kafka.json.v2+json",
+    ]);
     const permission = only(mocks, "aws:lambda/permission:Permission");
     assert.match(String(permission.inputs.sourceArn), /\/\*\/POST\/topics\/\*$/);
     const key = await (ingest.apiKey as unknown as { isSecret: Promise<boolean> }).isSecret;
@@ -339,6 +347,10 @@ describe("KafkaIngest validation and pure parts", () => {
     });
     assert.throws(() => validateKafkaIngestArgs(baseArgs({ topicPartitions: 0 })), {
       message: "topicPartitions must be an integer from 1 to 1000, got 0",
+    });
+    assert.throws(() => validateKafkaIngestArgs(baseArgs({ maxBodyBytes: 5 * 1024 * 1024 })), {
+      message:
+        "maxBodyBytes must be an integer from 1024 to 4194304 (4 MiB base64-encoded fits Lambda's 6 MB payload), got 5242880",
     });
     assert.throws(
       () => validateKafkaIngestArgs(baseArgs({ sinkPluginLocation: "http://insecure.example.com/x.zip" })),
