@@ -43,10 +43,7 @@ const lake = new Lake(config.namePrefix, {
 
 // API Gateway logs through one CloudWatch role per account and region; stages wait for it.
 const apiGatewayAccount = config.manageApiGatewayAccount
-  ? new ApiGatewayAccount(config.namePrefix, {
-      accessLogGroupPrefix: `/aws/apigateway/${config.namePrefix}`,
-      tags,
-    })
+  ? new ApiGatewayAccount(config.namePrefix, { tags })
   : undefined;
 
 const kafkaIngest = new KafkaIngest(config.namePrefix, {

@@ -1,42 +1,24 @@
 /**
  * API Gateway writes execution and access logs through one CloudWatch role per account and region. A stage
  * with logging fails to deploy until that role is set, so the stack sets it (config
- * `manageApiGatewayAccount`, default true; turn it off where a platform team already manages it).
+ * `manageApiGatewayAccount`, default true). It is one value per account and region: exactly one stack per
+ * account and region sets it, the others set `manageApiGatewayAccount: false` (docs/deploy-checklist.md).
+ *
+ * The role is the one API Gateway documents (docs/cloud-contracts.md, "Trust conditions"): trusted by
+ * apigateway.amazonaws.com with no condition (API Gateway sends no aws:SourceAccount for it), with AWS's
+ * managed policy AmazonAPIGatewayPushToCloudWatchLogs, which covers every API's logs in the account and
+ * region, so the stack that sets it serves the other stacks' access logs too. The account setting waits
+ * for the policy: API Gateway checks the role's permissions when it is set.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyDocument, policyJson, serviceTrustPolicy } from "./defaults";
+import { policyJson, unconditionalServiceTrustPolicy } from "./defaults";
 
-/** Log groups API Gateway may write: its execution logs, and the stack's access-log groups. */
-export function apiGatewayLoggingPolicy(
-  region: string,
-  accountId: string,
-  accessLogGroupPrefix: string,
-): PolicyDocument {
-  const groups = `arn:aws:logs:${region}:${accountId}:log-group`;
-  const resources = [`${groups}:API-Gateway-Execution-Logs_*`, `${groups}:${accessLogGroupPrefix}*`];
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "WriteApiLogs",
-        Effect: "Allow",
-        Action: [
-          "logs:CreateLogGroup",
-          "logs:CreateLogStream",
-          "logs:DescribeLogGroups",
-          "logs:DescribeLogStreams",
-          "logs:PutLogEvents",
-        ],
-        Resource: [...resources, ...resources.map((r) => `${r}:log-stream:*`)],
-      },
-    ],
-  };
-}
+/** AWS's managed policy for API Gateway's CloudWatch role (set-up-logging.html). */
+export const API_GATEWAY_LOGS_POLICY_ARN =
+  "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
 
 export interface ApiGatewayAccountArgs {
-  /** Prefix of the access-log group names the stack's APIs use, e.g. "/aws/apigateway/pinpipe-dev". */
-  accessLogGroupPrefix: string;
   /** Tags for the role. Default: none. */
   tags?: Record<string, string>;
 }
@@ -46,29 +28,25 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApiGatewayAccountArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:api:ApiGatewayAccount", name, {}, opts);
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const region = aws.getRegionOutput({}, { parent: this });
     const role = new aws.iam.Role(
       `${name}-apigw-logs`,
       {
-        assumeRolePolicy: identity.accountId.apply((id) =>
-          policyJson(serviceTrustPolicy("apigateway.amazonaws.com", id)),
-        ),
+        description: "API Gateway's CloudWatch Logs role for this account and region",
+        assumeRolePolicy: policyJson(unconditionalServiceTrustPolicy("apigateway.amazonaws.com")),
         tags: args.tags,
       },
       { parent: this },
     );
-    new aws.iam.RolePolicy(
+    const attachment = new aws.iam.RolePolicyAttachment(
       `${name}-apigw-logs`,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([region.region, identity.accountId])
-          .apply(([r, id]) => policyJson(apiGatewayLoggingPolicy(r, id, args.accessLogGroupPrefix))),
-      },
+      { role: role.name, policyArn: API_GATEWAY_LOGS_POLICY_ARN },
       { parent: this },
     );
-    new aws.apigateway.Account(`${name}-apigw`, { cloudwatchRoleArn: role.arn }, { parent: this });
+    new aws.apigateway.Account(
+      `${name}-apigw`,
+      { cloudwatchRoleArn: role.arn },
+      { parent: this, dependsOn: [attachment] },
+    );
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });
   }

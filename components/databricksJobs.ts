@@ -44,10 +44,12 @@ export function lakeJobStatements(
     {
       Sid: "ListLakePrefixes",
       Effect: "Allow",
-      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Action: ["s3:ListBucket"],
       Resource: bucketArn,
       Condition: { StringLike: { "s3:prefix": all.flatMap((p) => [p, `${p}*`]) } },
     },
+    // s3:GetBucketLocation carries no s3:prefix: under that condition it would never be allowed.
+    { Sid: "FindLakeBucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: bucketArn },
     ...(access.read.length > 0
       ? [
           {

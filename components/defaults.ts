@@ -95,6 +95,18 @@ export function accessLogDeliveryStatement(
  * Trust policy letting one AWS service assume a role, only for this account's resources, and, when given,
  * only for resources matching `sourceArnLike` (AWS's confused-deputy conditions).
  */
+/**
+ * Trust for a role a service assumes without saying on whose behalf: API Gateway sends neither
+ * aws:SourceAccount nor aws:SourceArn when it assumes an integration's credentials role or the account's
+ * CloudWatch role (docs/cloud-contracts.md, "Trust conditions"), so a condition on them would refuse it.
+ */
+export function unconditionalServiceTrustPolicy(service: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  };
+}
+
 export function serviceTrustPolicy(
   service: string,
   accountId: string,

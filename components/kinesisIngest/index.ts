@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyDocument, policyJson, serviceTrustPolicy } from "../defaults";
+import { PolicyDocument, policyJson, unconditionalServiceTrustPolicy } from "../defaults";
 import { EVENT_KINDS, EventKind } from "../events";
 import { keyedStage } from "../apiStage";
 import {
@@ -107,7 +107,6 @@ export class KinesisIngest extends pulumi.ComponentResource {
     validateKinesisIngestArgs(args);
     const tags = args.tags ?? {};
     const parent = { parent: this };
-    const identity = aws.getCallerIdentityOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
     const names = streamNames(args.streamPrefix);
     const provisioned = (args.mode ?? "on-demand") === "provisioned";
@@ -138,9 +137,8 @@ export class KinesisIngest extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-kinesis-api`,
       {
-        assumeRolePolicy: identity.accountId.apply((id) =>
-          policyJson(serviceTrustPolicy("apigateway.amazonaws.com", id)),
-        ),
+        // API Gateway sends no aws:SourceAccount when it assumes an integration's role.
+        assumeRolePolicy: policyJson(unconditionalServiceTrustPolicy("apigateway.amazonaws.com")),
         tags,
       },
       parent,
