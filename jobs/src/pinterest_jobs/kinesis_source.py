@@ -4,7 +4,8 @@ on open-source Spark, so the streaming job runs the same way on one machine as o
     spark.dataSource.register(KinesisDataSource)
     spark.readStream.format("pinpipe_kinesis").option("streams", "a,b,c").load()
 
-Rows: stream, shard, sequence, partition_key, arrival (timestamp), data (the record as UTF-8 text).
+Rows: exactly the columns of Databricks' own ``kinesis`` source (SCHEMA), so the stream job reads both the
+same way.
 Offsets are the last sequence number read per "<stream>/<shard>" ("" = nothing read yet, start at the
 oldest record), kept by Spark in the query's checkpoint. ``readBetweenOffsets`` re-reads exactly the records
 of a batch after a restart, which with an idempotent sink gives exactly-once results.
@@ -23,7 +24,10 @@ from pyspark.sql.datasource import DataSource, SimpleDataSourceStreamReader
 from pyspark.sql.types import StructType
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-SCHEMA = "stream string, shard string, sequence string, partition_key string, arrival timestamp, data string"
+#: Databricks' ``kinesis`` source, column for column (https://docs.databricks.com/aws/en/connect/streaming/kinesis/,
+#: "Schema"; docs/cloud-contracts.md). ``stream`` is the stream's name; ``streamName`` is only the option.
+SCHEMA = ("partitionKey string, data binary, stream string, shardId string, sequenceNumber string, "
+          "approximateArrivalTimestamp timestamp")
 
 
 class KinesisDataSource(DataSource):
@@ -91,8 +95,8 @@ class KinesisStreamReader(SimpleDataSourceStreamReader):
     @staticmethod
     def _row(key: str, record: dict) -> tuple:
         stream, shard = key.split("/", 1)
-        return (stream, shard, record["SequenceNumber"], record["PartitionKey"],
-                record["ApproximateArrivalTimestamp"], record["Data"].decode("utf-8", errors="replace"))
+        return (record["PartitionKey"], bytes(record["Data"]), stream, shard, record["SequenceNumber"],
+                record["ApproximateArrivalTimestamp"])
 
     def _fetch(self, key: str, after: str, until: str | None, limit: int) -> list[dict]:
         """Records of one shard after `after`: up to `limit` (until None), or up to and including `until`."""

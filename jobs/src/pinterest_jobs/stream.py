@@ -52,27 +52,32 @@ def stream_names(prefix: str) -> dict[str, str]:
     return {kind: f"{prefix}-{kind}" for kind in KINDS}
 
 
+def kinesis_records(source: DataFrame) -> DataFrame:
+    """The job's view of a Kinesis source with Databricks' columns (kinesis_source.SCHEMA): the stream's
+    name, the record as text, its arrival and sequence number. The same for both sources below."""
+    return source.select(
+        F.col("stream"),
+        F.col("data").cast("string").alias("data"),
+        F.col("approximateArrivalTimestamp").alias("arrival"),
+        F.col("sequenceNumber").alias("sequence"),
+    )
+
+
 def read_databricks_kinesis(spark: SparkSession, streams: dict[str, str], region: str) -> DataFrame:
     """Databricks' native source; credentials from the cluster's instance profile."""
-    return (
+    return kinesis_records(
         spark.readStream.format("kinesis")
         .option("streamName", ",".join(streams.values()))
         .option("region", region)
         .option("initialPosition", "trim_horizon")
         .load()
-        .select(
-            F.col("streamName").alias("stream"),
-            F.col("data").cast("string").alias("data"),
-            F.col("approximateArrivalTimestamp").alias("arrival"),
-            F.col("sequenceNumber").alias("sequence"),
-        )
     )
 
 
 def read_boto3_kinesis(
     spark: SparkSession, streams: dict[str, str], region: str | None, endpoint_url: str | None
 ) -> DataFrame:
-    """The Python data source over boto3 (real Kinesis or kinesis-local)."""
+    """The Python data source over boto3 (real Kinesis or kinesis-local), with Databricks' columns."""
     from .kinesis_source import KinesisDataSource
 
     spark.dataSource.register(KinesisDataSource)
@@ -81,7 +86,7 @@ def read_boto3_kinesis(
         reader = reader.option("region", region)
     if endpoint_url:
         reader = reader.option("endpoint_url", endpoint_url)
-    return reader.load().select("stream", "data", "arrival", "sequence")
+    return kinesis_records(reader.load())
 
 
 def without_redeliveries(source: DataFrame, window: str) -> DataFrame:
