@@ -390,6 +390,11 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
       `${CONFIG_NAMESPACE}:mwaaEnvironmentClass, mwaaMaxWorkers and mwaaWebserverAccess apply only to a created environment; remove them when existingMwaaEnvironmentName is set`,
     );
   }
+  if (raw.databricksCrossAccountRoleName === undefined) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:databricksCrossAccountRoleName is required: the Databricks workspace's cross-account role, which launches the jobs' clusters and must be allowed iam:PassRole on their roles (the stack grants it; docs/deploy-checklist.md)`,
+    );
+  }
   const manageApiGatewayAccount = read("manageApiGatewayAccount") ?? true;
   if (throttleBurstLimit < throttleRateLimit) {
     problems.push(

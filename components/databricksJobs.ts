@@ -192,24 +192,31 @@ export function jobInstanceProfile(
     opts,
   );
   const awsProfile = new aws.iam.InstanceProfile(name, { role: role.name, tags: args.tags }, opts);
-  if (args.crossAccountRoleName) {
-    new aws.iam.RolePolicy(
-      `${name}-pass-role`,
-      {
-        role: args.crossAccountRoleName,
-        policy: role.arn.apply((arn) =>
-          policyJson({
-            Version: "2012-10-17",
-            Statement: [
-              { Sid: "PassJobInstanceRole", Effect: "Allow", Action: "iam:PassRole", Resource: arn },
-            ],
-          }),
-        ),
-      },
-      opts,
-    );
-  }
-  const profile = new databricks.InstanceProfile(name, { instanceProfileArn: awsProfile.arn }, opts);
+  // Databricks registers the profile with a dry-run launch through the workspace's cross-account role,
+  // which must be allowed iam:PassRole on this role first (docs/cloud-contracts.md, "Databricks").
+  const grant = args.crossAccountRoleName
+    ? new aws.iam.RolePolicy(
+        `${name}-pass-role`,
+        {
+          role: args.crossAccountRoleName,
+          policy: role.arn.apply((arn) =>
+            policyJson({
+              Version: "2012-10-17",
+              Statement: [
+                { Sid: "PassJobInstanceRole", Effect: "Allow", Action: "iam:PassRole", Resource: arn },
+              ],
+            }),
+          ),
+        },
+        opts,
+      )
+    : undefined;
+  const profile = new databricks.InstanceProfile(
+    name,
+    // The role's ARN too: the role and the profile are named apart (Pulumi's suffixes).
+    { instanceProfileArn: awsProfile.arn, iamRoleArn: role.arn },
+    { parent, dependsOn: grant ? [grant] : [] },
+  );
   new databricks.ServicePrincipalRole(name, { servicePrincipalId: args.runnerId, role: profile.id }, opts);
   return { role, instanceProfileArn: profile.id };
 }

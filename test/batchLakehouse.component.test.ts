@@ -6,6 +6,7 @@
  * Databricks and MWAA accept these inputs; the DAG and the job's code are tested for real in test/python.
  */
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -60,10 +61,17 @@ function baseArgs(overrides: Partial<Args> = {}): Args {
   };
 }
 
+/** Each child resource's options (dependsOn and the rest), as the engine would receive them. */
+const resourceOptions = new Map<string, pulumi.ResourceOptions>();
+
 async function render(args: Args): Promise<{ mocks: RecordingMocks; batch: BatchLakehouse }> {
   const mocks = await installMocks();
   const code = new JobCode("pp", { namePrefix: args.namePrefix });
-  const batch = new BatchLakehouse("pp", { ...args, code });
+  const record: pulumi.ResourceTransformation = ({ type, name, opts }) => {
+    resourceOptions.set(`${type}::${name}`, opts);
+    return undefined;
+  };
+  const batch = new BatchLakehouse("pp", { ...args, code }, { transformations: [record] });
   await Promise.all([promiseOf(batch.jobId), promiseOf(batch.airflowEnvironmentName)]);
   return { mocks: await settle(mocks), batch };
 }
@@ -234,6 +242,19 @@ describe("BatchLakehouse (mocks)", () => {
         Resource: one(mocks, "aws:iam/role:Role", "pp-job").state.arn,
       },
     ]);
+  });
+
+  it("registers the instance profile only after the cross-account role may pass its role, naming the role", async () => {
+    // Databricks validates a profile with a dry-run launch through the cross-account role.
+    const profile = one(mocks, "databricks:index/instanceProfile:InstanceProfile", "pp-job");
+    assert.equal(profile.inputs.iamRoleArn, one(mocks, "aws:iam/role:Role", "pp-job").state.arn);
+    const opts = resourceOptions.get("databricks:index/instanceProfile:InstanceProfile::pp-job");
+    const dependsOn = [opts?.dependsOn ?? []].flat() as pulumi.Resource[];
+    const urns = await Promise.all(dependsOn.map((r) => promiseOf(r.urn)));
+    assert.ok(
+      urns.some((u) => u.endsWith("aws:iam/rolePolicy:RolePolicy::pp-job-pass-role")),
+      `depends on: ${urns.join(", ")}`,
+    );
   });
 
   it("holds no access keys or personal tokens: the connection is the principal's OAuth secret, a Pulumi secret", () => {

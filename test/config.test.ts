@@ -6,11 +6,13 @@ import { readStackFile } from "../synth/synth";
 const ROOT = path.resolve(__dirname, "..");
 
 const PLUGIN = "s3://artifacts-bucket/plugins/s3-sink.zip";
+/** The keys every stack must set. */
+const REQUIRED = { sinkPluginLocation: PLUGIN, databricksCrossAccountRoleName: "dbx-cross-account" };
 
-/** The problems parseStackConfig reports for `raw` (plus the one required key), or [] when it accepts it. */
+/** The problems parseStackConfig reports for `raw` (plus the required keys), or [] when it accepts it. */
 function problemsOf(raw: RawConfig, stack = "dev"): string[] {
   try {
-    parseStackConfig({ sinkPluginLocation: PLUGIN, ...raw }, stack);
+    parseStackConfig({ ...REQUIRED, ...raw }, stack);
     return [];
   } catch (err) {
     assert.ok(err instanceof StackConfigError, String(err));
@@ -28,8 +30,8 @@ function stackValues(stack: string): RawConfig {
 }
 
 describe("stack configuration", () => {
-  it("applies documented defaults to a config holding only the required key", () => {
-    assert.deepEqual(parseStackConfig({ sinkPluginLocation: PLUGIN }, "dev"), {
+  it("applies documented defaults to a config holding only the required keys", () => {
+    assert.deepEqual(parseStackConfig(REQUIRED, "dev"), {
       namePrefix: "pinpipe-dev",
       network: {
         existingVpcId: undefined,
@@ -64,7 +66,7 @@ describe("stack configuration", () => {
         workers: 2,
         maxRetries: 2,
         timeoutMinutes: 120,
-        crossAccountRoleName: undefined,
+        crossAccountRoleName: "dbx-cross-account",
       },
       stream: { nodeType: "m5d.large", workers: 1, trigger: "10s" },
       airflow: {
@@ -237,7 +239,7 @@ describe("stack configuration", () => {
       {
         vpcId: "vpc-0123456789abcdef0",
         privateSubnetIds: '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]',
-        sinkPluginLocation: PLUGIN,
+        ...REQUIRED,
       },
       "dev",
     );
@@ -247,7 +249,7 @@ describe("stack configuration", () => {
     ]);
   });
 
-  it("requires the connector's location and a burst no lower than the rate", () => {
+  it("requires the connector's location, the workspace's cross-account role and a burst no lower than the rate", () => {
     assert.deepEqual(
       (() => {
         try {
@@ -259,6 +261,7 @@ describe("stack configuration", () => {
       })(),
       [
         "pinterest-pipeline:sinkPluginLocation is required: where Confluent's S3 sink connector zip is (s3://<bucket>/<key>.zip or an https:// URL)",
+        "pinterest-pipeline:databricksCrossAccountRoleName is required: the Databricks workspace's cross-account role, which launches the jobs' clusters and must be allowed iam:PassRole on their roles (the stack grants it; docs/deploy-checklist.md)",
       ],
     );
     assert.deepEqual(problemsOf({ ingestThrottleRateLimit: "300" }), [
@@ -299,21 +302,15 @@ describe("stack configuration", () => {
     assert.deepEqual(problemsOf({}, "Team_Stack"), [
       "pinterest-pipeline:namePrefix is required because the default 'pinpipe-Team_Stack' (from the stack name) must be 3-20 characters of a-z, 0-9 and '-', starting with a letter",
     ]);
-    assert.equal(
-      parseStackConfig({ namePrefix: "team", sinkPluginLocation: PLUGIN }, "Team_Stack").namePrefix,
-      "team",
-    );
+    assert.equal(parseStackConfig({ namePrefix: "team", ...REQUIRED }, "Team_Stack").namePrefix, "team");
   });
 
   it("reports every problem at once, one per line", () => {
     const problems = problemsOf({ kinesisMode: "x", natGatewayMode: "y", alertEmail: "z" });
     assert.equal(problems.length, 3);
-    assert.throws(
-      () => parseStackConfig({ kinesisMode: "x", natGatewayMode: "y", sinkPluginLocation: PLUGIN }, "dev"),
-      {
-        message:
-          "invalid stack configuration:\n  pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'y'\n  pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'",
-      },
-    );
+    assert.throws(() => parseStackConfig({ kinesisMode: "x", natGatewayMode: "y", ...REQUIRED }, "dev"), {
+      message:
+        "invalid stack configuration:\n  pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'y'\n  pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'",
+    });
   });
 });

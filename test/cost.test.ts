@@ -12,7 +12,7 @@ import { PRICES } from "../cost/prices";
 
 const PLUGIN = "s3://plugins/kafka-connect-s3.zip";
 const config = (raw: Record<string, string> = {}): StackConfig =>
-  parseStackConfig({ sinkPluginLocation: PLUGIN, ...raw }, "t");
+  parseStackConfig({ sinkPluginLocation: PLUGIN, databricksCrossAccountRoleName: "dbx", ...raw }, "t");
 const line = (e: ReturnType<typeof estimateCost>, item: string) => {
   const found = e.lines.find((l) => l.item.startsWith(item));
   assert.ok(found, `a line '${item}' in ${e.lines.map((l) => l.item).join(", ")}`);

@@ -20,8 +20,8 @@ describe("offline synth", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const [stack, expected] of [
-    ["dev", { resources: 206, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
-    ["prod", { resources: 215, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+    ["dev", { resources: 208, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
+    ["prod", { resources: 217, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -105,7 +105,7 @@ describe("offline synth", () => {
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
     fs.writeFileSync(
       path.join(project, "Pulumi.bad.yaml"),
-      "config:\n  pinterest-pipeline:kinesisMode: x\n  pinterest-pipeline:sinkPluginLocation: s3://b-1/k.zip\n",
+      "config:\n  pinterest-pipeline:kinesisMode: x\n  pinterest-pipeline:sinkPluginLocation: s3://b-1/k.zip\n  pinterest-pipeline:databricksCrossAccountRoleName: dbx\n",
     );
     fs.writeFileSync(
       path.join(project, "index.ts"),
