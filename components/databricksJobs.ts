@@ -97,6 +97,8 @@ export class JobCode extends pulumi.ComponentResource {
   public readonly runnerId: pulumi.Output<string>;
   /** Resources a job must wait for before it can run the code. */
   public readonly uploads: pulumi.Resource[];
+  /** What a job run as the runner needs before it starts: the code and the runner's right to read it. */
+  public readonly readyToRun: pulumi.Resource[];
 
   constructor(name: string, args: JobCodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:lakehouse:JobCode", name, {}, opts);
@@ -134,7 +136,7 @@ export class JobCode extends pulumi.ComponentResource {
       { displayName: `${args.namePrefix}-jobs-runner`, allowClusterCreate: false },
       { parent: this },
     );
-    new databricks.Permissions(
+    const codeAccess = new databricks.Permissions(
       `${name}-code`,
       {
         directoryPath: directory.path,
@@ -151,6 +153,7 @@ export class JobCode extends pulumi.ComponentResource {
     this.runnerApplicationId = runner.applicationId;
     this.runnerId = runner.id;
     this.uploads = [...files, ...Object.values(notebooks)];
+    this.readyToRun = [...this.uploads, codeAccess];
     this.registerOutputs({ directory: this.directory, runnerApplicationId: this.runnerApplicationId });
   }
 }
@@ -174,7 +177,7 @@ export function jobInstanceProfile(
   parent: pulumi.Resource,
   name: string,
   args: JobInstanceProfileArgs,
-): { role: aws.iam.Role; instanceProfileArn: pulumi.Output<string> } {
+): { role: aws.iam.Role; instanceProfileArn: pulumi.Output<string>; runnerMayUse: pulumi.Resource } {
   const opts = { parent };
   const role = new aws.iam.Role(
     name,
@@ -217,8 +220,12 @@ export function jobInstanceProfile(
     { instanceProfileArn: awsProfile.arn, iamRoleArn: role.arn },
     { parent, dependsOn: grant ? [grant] : [] },
   );
-  new databricks.ServicePrincipalRole(name, { servicePrincipalId: args.runnerId, role: profile.id }, opts);
-  return { role, instanceProfileArn: profile.id };
+  const runnerMayUse = new databricks.ServicePrincipalRole(
+    name,
+    { servicePrincipalId: args.runnerId, role: profile.id },
+    opts,
+  );
+  return { role, instanceProfileArn: profile.id, runnerMayUse };
 }
 
 export interface JobClusterArgs {

@@ -9,8 +9,10 @@ export interface PolicyStatement {
   Effect: "Allow" | "Deny";
   Principal?: "*" | Record<string, string | string[]>;
   Action: string | string[];
-  /** Absent only in trust policies, which name no resource. */
+  /** Absent only in trust policies, which name no resource, and beside NotResource. */
   Resource?: string | string[];
+  /** Every resource but these (MWAA's documented statement for keys outside the account). */
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
 }
 

@@ -20,7 +20,12 @@ export function secureBucket(
   parent: pulumi.Resource,
   name: string,
   opts: SecureBucketOptions,
-): { bucket: aws.s3.Bucket; publicAccessBlock: aws.s3.BucketPublicAccessBlock } {
+): {
+  bucket: aws.s3.Bucket;
+  publicAccessBlock: aws.s3.BucketPublicAccessBlock;
+  /** Objects that need a version id (MWAA's requirements.txt) are written after this. */
+  versioning: aws.s3.BucketVersioning;
+} {
   const bucket = new aws.s3.Bucket(
     name,
     {
@@ -36,7 +41,7 @@ export function secureBucket(
     { parent },
   );
   new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, ...bucketOwnerEnforced }, { parent });
-  new aws.s3.BucketVersioning(
+  const versioning = new aws.s3.BucketVersioning(
     name,
     { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
     { parent },
@@ -55,5 +60,5 @@ export function secureBucket(
     { parent },
   );
   new aws.s3.BucketLifecycleConfiguration(name, { bucket: bucket.id, rules: opts.lifecycle }, { parent });
-  return { bucket, publicAccessBlock };
+  return { bucket, publicAccessBlock, versioning };
 }

@@ -4,29 +4,18 @@
  * logs in the same account and region.
  */
 import { strict as assert } from "node:assert";
-import * as pulumi from "@pulumi/pulumi";
+import { OptionsRecorder } from "./fixtures/options";
 import { API_GATEWAY_LOGS_POLICY_ARN, ApiGatewayAccount } from "../components/apiGatewayAccount";
 import { PolicyDocument } from "../components/defaults";
 import { installMocks, parseJson, promiseOf, RecordingMocks, settle } from "../synth/mocks";
 
 describe("ApiGatewayAccount (mocks)", () => {
   let mocks: RecordingMocks;
-  const options = new Map<string, pulumi.ResourceOptions>();
+  const recorder = new OptionsRecorder();
 
   before(async () => {
     mocks = await installMocks();
-    const account = new ApiGatewayAccount(
-      "pp",
-      {},
-      {
-        transformations: [
-          (args) => {
-            options.set(`${args.type}::${args.name}`, args.opts);
-            return undefined;
-          },
-        ],
-      },
-    );
+    const account = new ApiGatewayAccount("pp", {}, { transformations: [recorder.transformation] });
     await promiseOf(account.roleArn);
     await settle(mocks);
   });
@@ -46,12 +35,7 @@ describe("ApiGatewayAccount (mocks)", () => {
   });
 
   it("sets the account's role only once the policy is attached", async () => {
-    const opts = options.get("aws:apigateway/account:Account::pp-apigw");
-    assert.ok(opts, "the account setting is created");
-    const dependsOn = (
-      Array.isArray(opts.dependsOn) ? opts.dependsOn : [opts.dependsOn]
-    ) as pulumi.Resource[];
-    const names = await Promise.all(dependsOn.map((r) => promiseOf(r.urn)));
+    const names = await recorder.dependsOn("aws:apigateway/account:Account", "pp-apigw");
     assert.ok(
       names.some((urn) => urn.endsWith("RolePolicyAttachment::pp-apigw-logs")),
       `depends on: ${names.join(", ")}`,

@@ -6,7 +6,7 @@
  * Databricks and MWAA accept these inputs; the DAG and the job's code are tested for real in test/python.
  */
 import { strict as assert } from "node:assert";
-import * as pulumi from "@pulumi/pulumi";
+import { OptionsRecorder } from "./fixtures/options";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -61,17 +61,12 @@ function baseArgs(overrides: Partial<Args> = {}): Args {
   };
 }
 
-/** Each child resource's options (dependsOn and the rest), as the engine would receive them. */
-const resourceOptions = new Map<string, pulumi.ResourceOptions>();
+const recorder = new OptionsRecorder();
 
 async function render(args: Args): Promise<{ mocks: RecordingMocks; batch: BatchLakehouse }> {
   const mocks = await installMocks();
   const code = new JobCode("pp", { namePrefix: args.namePrefix });
-  const record: pulumi.ResourceTransformation = ({ type, name, opts }) => {
-    resourceOptions.set(`${type}::${name}`, opts);
-    return undefined;
-  };
-  const batch = new BatchLakehouse("pp", { ...args, code }, { transformations: [record] });
+  const batch = new BatchLakehouse("pp", { ...args, code }, { transformations: [recorder.transformation] });
   await Promise.all([promiseOf(batch.jobId), promiseOf(batch.airflowEnvironmentName)]);
   return { mocks: await settle(mocks), batch };
 }
@@ -244,13 +239,25 @@ describe("BatchLakehouse (mocks)", () => {
     ]);
   });
 
+  it("uploads requirements.txt and creates the environment only once the bucket is versioned", async () => {
+    // MWAA takes requirements.txt by object version and requires a versioned bucket (mwaa-s3-bucket.html).
+    for (const [type, name] of [
+      ["aws:s3/bucketObjectv2:BucketObjectv2", "pp-requirements"],
+      ["aws:mwaa/environment:Environment", "pp-airflow"],
+    ]) {
+      const urns = await recorder.dependsOn(type, name);
+      assert.ok(
+        urns.some((u) => u.endsWith("aws:s3/bucketVersioning:BucketVersioning::pp-dags")),
+        `${name} depends on: ${urns.join(", ")}`,
+      );
+    }
+  });
+
   it("registers the instance profile only after the cross-account role may pass its role, naming the role", async () => {
     // Databricks validates a profile with a dry-run launch through the cross-account role.
     const profile = one(mocks, "databricks:index/instanceProfile:InstanceProfile", "pp-job");
     assert.equal(profile.inputs.iamRoleArn, one(mocks, "aws:iam/role:Role", "pp-job").state.arn);
-    const opts = resourceOptions.get("databricks:index/instanceProfile:InstanceProfile::pp-job");
-    const dependsOn = [opts?.dependsOn ?? []].flat() as pulumi.Resource[];
-    const urns = await Promise.all(dependsOn.map((r) => promiseOf(r.urn)));
+    const urns = await recorder.dependsOn("databricks:index/instanceProfile:InstanceProfile", "pp-job");
     assert.ok(
       urns.some((u) => u.endsWith("aws:iam/rolePolicy:RolePolicy::pp-job-pass-role")),
       `depends on: ${urns.join(", ")}`,
@@ -379,6 +386,15 @@ describe("BatchLakehouse (mocks)", () => {
       "logs:DescribeLogGroups",
       "cloudwatch:PutMetricData",
     ]);
+    // The Celery queues' keys are MWAA's, not this account's: AWS's documented statement, only through SQS.
+    const celeryKeys = policy.Statement.find((s: PolicyStatement) => s.Sid === "UseCeleryQueueKeys");
+    assert.deepEqual(celeryKeys, {
+      Sid: "UseCeleryQueueKeys",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Encrypt"],
+      NotResource: "arn:aws:kms:*:123456789012:key/*",
+      Condition: { StringLike: { "kms:ViaService": ["sqs.eu-west-1.amazonaws.com"] } },
+    });
     const trust = parseJson<PolicyDocument>(
       one(mocks, "aws:iam/role:Role", "pp-airflow").inputs.assumeRolePolicy,
     );

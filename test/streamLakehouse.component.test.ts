@@ -7,6 +7,7 @@
 import { strict as assert } from "node:assert";
 import { PolicyDocument } from "../components/defaults";
 import { JobCode } from "../components/databricksJobs";
+import { OptionsRecorder } from "./fixtures/options";
 import {
   kinesisReadStatements,
   StreamLakehouse,
@@ -43,10 +44,11 @@ function one(mocks: RecordingMocks, type: string, name?: string): RecordedResour
 describe("StreamLakehouse (mocks)", () => {
   let mocks: RecordingMocks;
   let stream: StreamLakehouse;
+  const recorder = new OptionsRecorder();
   before(async () => {
     mocks = await installMocks();
     const code = new JobCode("pp", { namePrefix: "pp" });
-    stream = new StreamLakehouse("pp", { ...ARGS, code });
+    stream = new StreamLakehouse("pp", { ...ARGS, code }, { transformations: [recorder.transformation] });
     await promiseOf(stream.jobId);
     await settle(mocks);
   });
@@ -100,6 +102,21 @@ describe("StreamLakehouse (mocks)", () => {
       user: "s3://pp-lake/delta/stream/user",
       quarantine: "s3://pp-lake/delta/stream/quarantine",
     });
+  });
+
+  it("starts the continuous job only once its run-as principal may read the code and use the profile", async () => {
+    // A continuous job starts as soon as it is created, as the runner service principal.
+    const urns = await recorder.dependsOn("databricks:index/job:Job", "pp-stream");
+    for (const needed of [
+      "databricks:index/notebook:Notebook::pp-stream",
+      "databricks:index/permissions:Permissions::pp-code",
+      "databricks:index/servicePrincipalRole:ServicePrincipalRole::pp-stream",
+    ]) {
+      assert.ok(
+        urns.some((u) => u.endsWith(needed)),
+        `${needed} in: ${urns.join(", ")}`,
+      );
+    }
   });
 
   it("reads exactly the three streams, read-only, and writes only the stream's prefixes of the lake", () => {

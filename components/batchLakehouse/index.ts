@@ -155,7 +155,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
     const secretNames = airflowSecretNames(args.namePrefix);
 
     // --- S3 access for the job cluster: an instance profile limited to the lake prefixes it uses.
-    const { instanceProfileArn } = jobInstanceProfile(this, `${name}-job`, {
+    const { instanceProfileArn, runnerMayUse } = jobInstanceProfile(this, `${name}-job`, {
       description: "Databricks batch job cluster: reads raw topics, writes the batch's Delta tables",
       statements: pulumi
         .all([args.lakeBucketArn, args.kmsKeyArn])
@@ -215,7 +215,9 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         ],
         tags,
       },
-      { parent: this, dependsOn: args.code.uploads },
+      // A job runs as the runner: it starts (the stream's at once, being continuous) only once the runner may
+      // read the code and use the instance profile.
+      { parent: this, dependsOn: [...args.code.readyToRun, runnerMayUse] },
     );
     new databricks.Permissions(
       `${name}-batch`,
@@ -328,7 +330,8 @@ export class BatchLakehouse extends pulumi.ComponentResource {
           source: new pulumi.asset.FileAsset(MWAA_REQUIREMENTS),
           tags,
         },
-        parent,
+        // MWAA takes requirements.txt by object version: written before versioning is on, it has none.
+        { parent: this, dependsOn: [dagBucket.versioning] },
       );
 
       const sg = new aws.ec2.SecurityGroup(
@@ -440,7 +443,8 @@ export class BatchLakehouse extends pulumi.ComponentResource {
           weeklyMaintenanceWindowStart: "SUN:03:00",
           tags,
         },
-        { parent: this, dependsOn: [executionPolicy, dag] },
+        // MWAA requires a versioned source bucket (mwaa-s3-bucket.html).
+        { parent: this, dependsOn: [executionPolicy, dag, dagBucket.versioning] },
       );
       this.airflowEnvironmentName = environment.name;
       this.airflowWebserverUrl = environment.webserverUrl.apply((u) => (u ? `https://${u}` : undefined));

@@ -89,6 +89,16 @@ export function mwaaExecutionPolicy(a: MwaaPolicyArgs): PolicyDocument {
         Resource: `arn:aws:sqs:${a.region}:*:airflow-celery-*`,
       },
       {
+        // MWAA's Celery queues live in MWAA's account, encrypted with keys that are not this account's:
+        // the execution role's documented statement, used only through SQS (mwaa-create-role.html), with
+        // its `kms:GenerateDataKey*` narrowed to the one call SQS encryption makes.
+        Sid: "UseCeleryQueueKeys",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Encrypt"],
+        NotResource: `arn:aws:kms:*:${a.account}:key/*`,
+        Condition: { StringLike: { "kms:ViaService": [`sqs.${a.region}.amazonaws.com`] } },
+      },
+      {
         Sid: "ReadPipelineSecrets",
         Effect: "Allow",
         Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],

@@ -80,7 +80,7 @@ export class StreamLakehouse extends pulumi.ComponentResource {
     validateStreamLakehouseArgs(args);
     const tags = args.tags ?? {};
 
-    const { instanceProfileArn } = jobInstanceProfile(this, `${name}-stream`, {
+    const { instanceProfileArn, runnerMayUse } = jobInstanceProfile(this, `${name}-stream`, {
       description: "Databricks stream job cluster: reads the three streams, writes the stream's Delta tables",
       statements: pulumi
         .all([args.streamArns, args.streamKmsKeyArn, args.lakeBucketArn, args.kmsKeyArn])
@@ -139,7 +139,9 @@ export class StreamLakehouse extends pulumi.ComponentResource {
         ],
         tags,
       },
-      { parent: this, dependsOn: args.code.uploads },
+      // A job runs as the runner: it starts (the stream's at once, being continuous) only once the runner may
+      // read the code and use the instance profile.
+      { parent: this, dependsOn: [...args.code.readyToRun, runnerMayUse] },
     );
 
     this.jobId = job.id;
