@@ -95,6 +95,8 @@ export interface StackConfig {
     existingDagBucket?: string;
   };
   manageApiGatewayAccount: boolean;
+  /** Protect the stateful resources (data, keys, secrets) from deletion and keep them if the stack goes. */
+  protectStatefulResources: boolean;
   logRetentionDays: number;
   databricksRuntime: string;
   airflowVersion: string;
@@ -199,6 +201,7 @@ export const CONFIG_KEYS = {
   ingestQuotaPerDay: { schema: intText(1, 1000000000), expected: "must be an integer from 1 to 1000000000" },
   ingestFunctionMemoryMb: { schema: intText(128, 10240), expected: "must be an integer from 128 to 10240" },
   manageApiGatewayAccount: { schema: boolText, expected: "must be true or false" },
+  protectStatefulResources: { schema: boolText, expected: "must be true or false" },
   databricksRuntime: {
     schema: z.enum(DATABRICKS_RUNTIMES as [string, ...string[]]),
     expected: `must be one of ${DATABRICKS_RUNTIMES.join("|")}`,
@@ -396,6 +399,7 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     );
   }
   const manageApiGatewayAccount = read("manageApiGatewayAccount") ?? true;
+  const protectStatefulResources = read("protectStatefulResources") ?? true;
   if (throttleBurstLimit < throttleRateLimit) {
     problems.push(
       `${CONFIG_NAMESPACE}:ingestThrottleBurstLimit must be at least ingestThrottleRateLimit (${throttleRateLimit}), got '${throttleBurstLimit}'`,
@@ -414,6 +418,7 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     stream,
     airflow,
     manageApiGatewayAccount,
+    protectStatefulResources,
     logRetentionDays,
     databricksRuntime,
     airflowVersion,

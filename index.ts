@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { ApiGatewayAccount } from "./components/apiGatewayAccount";
+import { protectStateful } from "./components/protect";
 import { BATCH_DAG_ID, BatchLakehouse } from "./components/batchLakehouse";
 import { JobCode } from "./components/databricksJobs";
 import { standardTags } from "./components/defaults";
@@ -18,6 +19,10 @@ import { StreamLakehouse } from "./components/streamLakehouse";
 
 const config = loadStackConfig();
 const tags = standardTags(pulumi.getStack(), config.tags);
+// Data, keys and secrets are protected where the stack asks for it (prod); their components pass it on.
+const stateful: pulumi.ComponentResourceOptions = {
+  transformations: protectStateful(config.protectStatefulResources),
+};
 
 const network = new Network(config.namePrefix, {
   ...(config.network.existingVpcId !== undefined
@@ -34,139 +39,163 @@ const network = new Network(config.namePrefix, {
   tags,
 });
 
-const lake = new Lake(config.namePrefix, {
-  rawDataRetentionDays: config.lake.rawDataRetentionDays,
-  rawDataInfrequentAccessDays: config.lake.rawDataInfrequentAccessDays,
-  forceDestroy: config.lake.forceDestroy,
-  tags,
-});
+const lake = new Lake(
+  config.namePrefix,
+  {
+    rawDataRetentionDays: config.lake.rawDataRetentionDays,
+    rawDataInfrequentAccessDays: config.lake.rawDataInfrequentAccessDays,
+    forceDestroy: config.lake.forceDestroy,
+    tags,
+  },
+  stateful,
+);
 
 // API Gateway logs through one CloudWatch role per account and region; stages wait for it.
 const apiGatewayAccount = config.manageApiGatewayAccount
   ? new ApiGatewayAccount(config.namePrefix, { tags })
   : undefined;
 
-const kafkaIngest = new KafkaIngest(config.namePrefix, {
-  topicPrefix: config.namePrefix,
-  vpcId: network.vpcId,
-  subnetIds: network.privateSubnets,
-  lakeBucketName: lake.bucketName,
-  lakeBucketArn: lake.bucketArn,
-  kmsKeyArn: lake.kmsKeyArn,
-  kafkaVersion: config.kafka.mskKafkaVersion,
-  brokerInstanceType: config.kafka.brokerInstanceType,
-  brokersPerAz: config.kafka.brokersPerAz,
-  brokerVolumeGiB: config.kafka.brokerVolumeGiB,
-  topicPartitions: config.kafka.topicPartitions,
-  topicRetentionHours: config.kafka.topicRetentionHours,
-  logRetentionDays: config.logRetentionDays,
-  throttleRateLimit: config.ingest.throttleRateLimit,
-  throttleBurstLimit: config.ingest.throttleBurstLimit,
-  quotaPerDay: config.ingest.quotaPerDay,
-  functionMemoryMb: config.ingest.functionMemoryMb,
-  sinkPluginLocation: config.kafka.sinkPluginLocation,
-  sinkFlushSize: config.kafka.sinkFlushSize,
-  sinkRotateIntervalMs: config.kafka.sinkRotateIntervalMs,
-  connectorMcuCount: config.kafka.connectorMcuCount,
-  connectorWorkerCount: config.kafka.connectorWorkerCount,
-  apiGatewayAccount,
-  tags,
-});
+const kafkaIngest = new KafkaIngest(
+  config.namePrefix,
+  {
+    topicPrefix: config.namePrefix,
+    vpcId: network.vpcId,
+    subnetIds: network.privateSubnets,
+    lakeBucketName: lake.bucketName,
+    lakeBucketArn: lake.bucketArn,
+    kmsKeyArn: lake.kmsKeyArn,
+    kafkaVersion: config.kafka.mskKafkaVersion,
+    brokerInstanceType: config.kafka.brokerInstanceType,
+    brokersPerAz: config.kafka.brokersPerAz,
+    brokerVolumeGiB: config.kafka.brokerVolumeGiB,
+    topicPartitions: config.kafka.topicPartitions,
+    topicRetentionHours: config.kafka.topicRetentionHours,
+    logRetentionDays: config.logRetentionDays,
+    throttleRateLimit: config.ingest.throttleRateLimit,
+    throttleBurstLimit: config.ingest.throttleBurstLimit,
+    quotaPerDay: config.ingest.quotaPerDay,
+    functionMemoryMb: config.ingest.functionMemoryMb,
+    sinkPluginLocation: config.kafka.sinkPluginLocation,
+    sinkFlushSize: config.kafka.sinkFlushSize,
+    sinkRotateIntervalMs: config.kafka.sinkRotateIntervalMs,
+    connectorMcuCount: config.kafka.connectorMcuCount,
+    connectorWorkerCount: config.kafka.connectorWorkerCount,
+    apiGatewayAccount,
+    tags,
+  },
+  stateful,
+);
 
-const kinesisIngest = new KinesisIngest(config.namePrefix, {
-  streamPrefix: config.namePrefix,
-  mode: config.kinesis.mode,
-  shardCount: config.kinesis.shardCount,
-  retentionHours: config.kinesis.retentionHours,
-  kmsKeyArn: lake.kmsKeyArn,
-  logRetentionDays: config.logRetentionDays,
-  throttleRateLimit: config.ingest.throttleRateLimit,
-  throttleBurstLimit: config.ingest.throttleBurstLimit,
-  quotaPerDay: config.ingest.quotaPerDay,
-  // One key for both APIs: clients (the emulator) hold one secret.
-  apiKeyId: kafkaIngest.apiKeyId,
-  apiGatewayAccount,
-  tags,
-});
+const kinesisIngest = new KinesisIngest(
+  config.namePrefix,
+  {
+    streamPrefix: config.namePrefix,
+    mode: config.kinesis.mode,
+    shardCount: config.kinesis.shardCount,
+    retentionHours: config.kinesis.retentionHours,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    throttleRateLimit: config.ingest.throttleRateLimit,
+    throttleBurstLimit: config.ingest.throttleBurstLimit,
+    quotaPerDay: config.ingest.quotaPerDay,
+    // One key for both APIs: clients (the emulator) hold one secret.
+    apiKeyId: kafkaIngest.apiKeyId,
+    apiGatewayAccount,
+    tags,
+  },
+  stateful,
+);
 
 // The jobs/ package and notebooks in the workspace, and the service principal both jobs run as.
 const code = new JobCode(config.namePrefix, { namePrefix: config.namePrefix });
 
-const batch = new BatchLakehouse(config.namePrefix, {
-  namePrefix: config.namePrefix,
-  code,
-  lakeBucketName: lake.bucketName,
-  lakeBucketArn: lake.bucketArn,
-  kmsKeyArn: lake.kmsKeyArn,
-  topicPrefix: config.namePrefix,
-  sparkVersion: config.databricksRuntime,
-  nodeType: config.batch.nodeType,
-  workers: config.batch.workers,
-  maxRetries: config.batch.maxRetries,
-  timeoutMinutes: config.batch.timeoutMinutes,
-  alertEmail: config.alertEmail,
-  databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
-  airflow:
-    config.airflow.existingEnvironmentName !== undefined && config.airflow.existingDagBucket !== undefined
-      ? {
-          mode: "existing",
-          environmentName: config.airflow.existingEnvironmentName,
-          dagBucketName: config.airflow.existingDagBucket,
-        }
-      : {
-          mode: "create",
-          version: config.airflowVersion,
-          environmentClass: config.airflow.environmentClass,
-          maxWorkers: config.airflow.maxWorkers,
-          webserverAccess: config.airflow.webserverAccess,
-          vpcId: network.vpcId,
-          // MWAA takes exactly two subnets.
-          subnetIds: network.privateSubnets.slice(0, 2),
-        },
-  tags,
-});
-
-const stream = new StreamLakehouse(config.namePrefix, {
-  namePrefix: config.namePrefix,
-  code,
-  streamPrefix: config.namePrefix,
-  streamArns: kinesisIngest.streamArns,
-  streamKmsKeyArn: lake.kmsKeyArn,
-  lakeBucketName: lake.bucketName,
-  lakeBucketArn: lake.bucketArn,
-  kmsKeyArn: lake.kmsKeyArn,
-  region: aws.getRegionOutput().region,
-  sparkVersion: config.databricksRuntime,
-  nodeType: config.stream.nodeType,
-  workers: config.stream.workers,
-  trigger: config.stream.trigger,
-  alertEmail: config.alertEmail,
-  databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
-  tags,
-});
-
-const observability = new Observability(config.namePrefix, {
-  namePrefix: config.namePrefix,
-  alertEmail: config.alertEmail,
-  watched: {
-    apis: [
-      { label: "kafka", apiName: kafkaIngest.metrics.apiName, stage: kafkaIngest.metrics.apiStage },
-      { label: "kinesis", apiName: kinesisIngest.metrics.apiName, stage: kinesisIngest.metrics.apiStage },
-    ],
-    ingestFunctionName: kafkaIngest.functionName,
-    streams: {
-      pin: kinesisIngest.streamNames.apply((n) => n[0]),
-      geo: kinesisIngest.streamNames.apply((n) => n[1]),
-      user: kinesisIngest.streamNames.apply((n) => n[2]),
-    },
-    mskClusterName: kafkaIngest.metrics.clusterName,
-    brokerCount: kafkaIngest.metrics.brokerCount,
-    connectorName: kafkaIngest.metrics.connectorName,
-    airflowEnvironmentName: batch.airflowEnvironmentName,
-    batchDagId: BATCH_DAG_ID,
+const batch = new BatchLakehouse(
+  config.namePrefix,
+  {
+    namePrefix: config.namePrefix,
+    code,
+    lakeBucketName: lake.bucketName,
+    lakeBucketArn: lake.bucketArn,
+    kmsKeyArn: lake.kmsKeyArn,
+    topicPrefix: config.namePrefix,
+    sparkVersion: config.databricksRuntime,
+    nodeType: config.batch.nodeType,
+    workers: config.batch.workers,
+    maxRetries: config.batch.maxRetries,
+    timeoutMinutes: config.batch.timeoutMinutes,
+    alertEmail: config.alertEmail,
+    databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
+    airflow:
+      config.airflow.existingEnvironmentName !== undefined && config.airflow.existingDagBucket !== undefined
+        ? {
+            mode: "existing",
+            environmentName: config.airflow.existingEnvironmentName,
+            dagBucketName: config.airflow.existingDagBucket,
+          }
+        : {
+            mode: "create",
+            version: config.airflowVersion,
+            environmentClass: config.airflow.environmentClass,
+            maxWorkers: config.airflow.maxWorkers,
+            webserverAccess: config.airflow.webserverAccess,
+            vpcId: network.vpcId,
+            // MWAA takes exactly two subnets.
+            subnetIds: network.privateSubnets.slice(0, 2),
+          },
+    tags,
   },
-  tags,
-});
+  stateful,
+);
+
+const stream = new StreamLakehouse(
+  config.namePrefix,
+  {
+    namePrefix: config.namePrefix,
+    code,
+    streamPrefix: config.namePrefix,
+    streamArns: kinesisIngest.streamArns,
+    streamKmsKeyArn: lake.kmsKeyArn,
+    lakeBucketName: lake.bucketName,
+    lakeBucketArn: lake.bucketArn,
+    kmsKeyArn: lake.kmsKeyArn,
+    region: aws.getRegionOutput().region,
+    sparkVersion: config.databricksRuntime,
+    nodeType: config.stream.nodeType,
+    workers: config.stream.workers,
+    trigger: config.stream.trigger,
+    alertEmail: config.alertEmail,
+    databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
+    tags,
+  },
+  stateful,
+);
+
+const observability = new Observability(
+  config.namePrefix,
+  {
+    namePrefix: config.namePrefix,
+    alertEmail: config.alertEmail,
+    watched: {
+      apis: [
+        { label: "kafka", apiName: kafkaIngest.metrics.apiName, stage: kafkaIngest.metrics.apiStage },
+        { label: "kinesis", apiName: kinesisIngest.metrics.apiName, stage: kinesisIngest.metrics.apiStage },
+      ],
+      ingestFunctionName: kafkaIngest.functionName,
+      streams: {
+        pin: kinesisIngest.streamNames.apply((n) => n[0]),
+        geo: kinesisIngest.streamNames.apply((n) => n[1]),
+        user: kinesisIngest.streamNames.apply((n) => n[2]),
+      },
+      mskClusterName: kafkaIngest.metrics.clusterName,
+      brokerCount: kafkaIngest.metrics.brokerCount,
+      connectorName: kafkaIngest.metrics.connectorName,
+      airflowEnvironmentName: batch.airflowEnvironmentName,
+      batchDagId: BATCH_DAG_ID,
+    },
+    tags,
+  },
+  stateful,
+);
 
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;

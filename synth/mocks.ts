@@ -23,6 +23,21 @@ export interface RecordedResource {
   /** Inputs as the program passed them, secrets replaced by "[secret]". */
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
+  /** The resource options the engine was sent that change how it is created, updated or deleted. */
+  options: RecordedOptions;
+}
+
+/**
+ * Resource options as the engine receives them, only those set: `dependsOn` holds the explicit ordering
+ * (dependencies the inputs do not already carry), `provider` an explicit provider.
+ */
+export interface RecordedOptions {
+  protect?: true;
+  retainOnDelete?: true;
+  deleteBeforeReplace?: true;
+  ignoreChanges?: string[];
+  dependsOn?: string[];
+  provider?: string;
 }
 
 export interface RecordedInvoke {
@@ -339,6 +354,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   public readonly invokes: RecordedInvoke[] = [];
   /** Parent URN of each registration, keyed by "type::name", captured from the monitor. */
   public readonly parents = new Map<string, string>();
+  /** Resource options of each registration, keyed by "type::name", captured from the monitor. */
+  public readonly options = new Map<string, RecordedOptions>();
   /** URNs the mock monitor handed out, filled in by installMocks. */
   public monitorResources: Map<string, { urn: string }> = new Map();
 
@@ -370,6 +387,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       id,
       inputs: maskSecrets(inputs) as Record<string, unknown>,
       state,
+      options: {},
     });
     return { id, state };
   }
@@ -441,9 +459,42 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 }
 
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }) => void): void };
+  getProvider(): string;
+}
+
 interface MonitorWithRegister {
-  registerResource(req: { getType(): string; getName(): string; getParent(): string }, cb: unknown): unknown;
+  registerResource(req: RegisterRequest, cb: unknown): unknown;
   resources: Map<string, { urn: string }>;
+}
+
+/** The options a registration request carries, as RecordedOptions. */
+function optionsOf(req: RegisterRequest): RecordedOptions {
+  const carried = new Set<string>();
+  req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((u) => carried.add(u)));
+  const dependsOn = req
+    .getDependenciesList()
+    .filter((u) => !carried.has(u))
+    .sort();
+  const provider = req.getProvider();
+  return {
+    ...(req.getProtect() ? { protect: true as const } : {}),
+    ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
+    ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true as const } : {}),
+    ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
+    ...(dependsOn.length > 0 ? { dependsOn } : {}),
+    // Default providers are named "default_<version>"; only an explicit one is worth showing.
+    ...(provider && !/::default(_[\d_]+)?::/.test(provider) ? { provider: provider.split("::")[3] } : {}),
+  };
 }
 
 export interface MockRunOptions {
@@ -474,6 +525,7 @@ export async function installMocks(options: MockRunOptions = {}): Promise<Record
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     mocks.parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+    mocks.options.set(`${req.getType()}::${req.getName()}`, optionsOf(req));
     return register(req, cb);
   };
   return mocks;
@@ -494,6 +546,7 @@ export async function settle(mocks: RecordingMocks): Promise<RecordingMocks> {
     r.urn = urns.get(key) ?? "";
     const parent = mocks.parents.get(key);
     r.parent = parent ? parent : null;
+    r.options = mocks.options.get(key) ?? {};
   }
   return mocks;
 }

@@ -1,6 +1,7 @@
 /**
  * Offline synth: runs index.ts under the recording mocks with one stack's config file and returns the
- * resource graph (per resource: type, name, parent, inputs; secrets masked) and the stack outputs. This is
+ * resource graph (per resource: type, name, parent, inputs with secrets masked, and the options that order and
+ * protect it) and the stack outputs. This is
  * the project's `cdk synth`: pull requests show it, and policy checks run on it. No credentials, no CLI.
  */
 import * as fs from "node:fs";
@@ -12,7 +13,7 @@ import { installMocks, maskSecrets, RecordedResource, SECRET_PLACEHOLDER, settle
 export interface SynthGraph {
   project: string;
   stack: string;
-  resources: Array<Pick<RecordedResource, "urn" | "type" | "name" | "parent" | "id" | "inputs">>;
+  resources: Array<Pick<RecordedResource, "urn" | "type" | "name" | "parent" | "id" | "inputs" | "options">>;
   outputs: Record<string, unknown>;
 }
 
@@ -71,7 +72,15 @@ export async function synthStack(projectDir: string, stack: string): Promise<Syn
     stack,
     // Sorted by URN: registration order varies between runs, and a pull request should diff only real changes.
     resources: mocks.resources
-      .map(({ urn, type, name, parent, id, inputs }) => ({ urn, type, name, parent, id, inputs }))
+      .map(({ urn, type, name, parent, id, inputs, options }) => ({
+        urn,
+        type,
+        name,
+        parent,
+        id,
+        inputs,
+        options,
+      }))
       .sort((a, b) => a.urn.localeCompare(b.urn)),
     outputs,
   };

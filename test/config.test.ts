@@ -77,6 +77,7 @@ describe("stack configuration", () => {
         existingDagBucket: undefined,
       },
       manageApiGatewayAccount: true,
+      protectStatefulResources: true,
       logRetentionDays: 30,
       databricksRuntime: "17.3.x-scala2.13",
       airflowVersion: "2.10.3",

@@ -36,6 +36,7 @@ function graph(resources: Res[], stack = "t"): SynthGraph {
       parent: null,
       id: r.id,
       inputs: r.inputs,
+      options: {},
     })),
   };
 }

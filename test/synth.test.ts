@@ -11,6 +11,7 @@ import * as aws from "@pulumi/aws";
 import { installMocks, promiseOf, SECRET_PLACEHOLDER, settle } from "../synth/mocks";
 import { readStackFile, renderTree, summarize, SynthGraph } from "../synth/synth";
 import { ROOT, synthCli } from "./fixtures/synthCli";
+import { STATEFUL_TYPES } from "../components/protect";
 
 describe("offline synth", () => {
   let tmp: string;
@@ -99,6 +100,28 @@ describe("offline synth", () => {
     assert.equal(fs.readFileSync(a, "utf8"), fs.readFileSync(b, "utf8"));
   });
 
+  it("records each resource's options: prod protects and retains every stateful resource, dev none", async () => {
+    const stateful = (g: SynthGraph) => g.resources.filter((r) => STATEFUL_TYPES.has(r.type));
+    const prodFile = path.join(tmp, "prod-options.json");
+    const devFile = path.join(tmp, "dev-options.json");
+    assert.equal((await synthCli(["--stack", "prod", "--out", prodFile])).code, 0);
+    assert.equal((await synthCli(["--stack", "dev", "--out", devFile])).code, 0);
+    const prod = JSON.parse(fs.readFileSync(prodFile, "utf8")) as SynthGraph;
+    const dev = JSON.parse(fs.readFileSync(devFile, "utf8")) as SynthGraph;
+    assert.ok(stateful(prod).length >= 14, `${stateful(prod).length} stateful resources`);
+    for (const r of stateful(prod)) {
+      assert.deepEqual([r.name, r.options.protect, r.options.retainOnDelete], [r.name, true, true]);
+    }
+    for (const r of stateful(dev)) assert.equal(r.options.protect, undefined, r.name);
+    const unprotected = prod.resources.filter((r) => !STATEFUL_TYPES.has(r.type) && r.options.protect);
+    assert.deepEqual(unprotected, [], "only what holds data or guards it");
+    // Ordering the inputs do not carry is in the graph too, for review.
+    const account = prod.resources.find((r) => r.type === "aws:apigateway/account:Account")!;
+    assert.ok(
+      account.options.dependsOn?.some((u) => u.endsWith("RolePolicyAttachment::pinpipe-prod-apigw-logs")),
+    );
+  });
+
   it("fails with the exact config message and a non-zero exit on a bad value", async () => {
     const project = path.join(tmp, "bad-project");
     fs.mkdirSync(project);
@@ -170,9 +193,25 @@ describe("recording mocks", () => {
       stack: "s",
       outputs: {},
       resources: [
-        { urn: "c", type: "x:y:Comp", name: "c", parent: null, id: undefined, inputs: {} },
-        { urn: "b1", type: "aws:s3/bucket:Bucket", name: "b1", parent: "c", id: undefined, inputs: {} },
-        { urn: "b2", type: "aws:s3/bucket:Bucket", name: "b2", parent: "c", id: undefined, inputs: {} },
+        { urn: "c", type: "x:y:Comp", name: "c", parent: null, id: undefined, inputs: {}, options: {} },
+        {
+          urn: "b1",
+          type: "aws:s3/bucket:Bucket",
+          name: "b1",
+          parent: "c",
+          id: undefined,
+          inputs: {},
+          options: {},
+        },
+        {
+          urn: "b2",
+          type: "aws:s3/bucket:Bucket",
+          name: "b2",
+          parent: "c",
+          id: undefined,
+          inputs: {},
+          options: {},
+        },
       ],
     };
     assert.deepEqual(renderTree(graph), [
