@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { ApiGatewayAccount } from "./components/apiGatewayAccount";
-import { protectStateful } from "./components/protect";
+import { protectStateful, replaceNamedDeleteFirst } from "./components/protect";
 import { BATCH_DAG_ID, BatchLakehouse } from "./components/batchLakehouse";
 import { JobCode } from "./components/databricksJobs";
 import { standardTags } from "./components/defaults";
@@ -19,25 +19,30 @@ import { StreamLakehouse } from "./components/streamLakehouse";
 
 const config = loadStackConfig();
 const tags = standardTags(pulumi.getStack(), config.tags);
-// Data, keys and secrets are protected where the stack asks for it (prod); their components pass it on.
-const stateful: pulumi.ComponentResourceOptions = {
-  transformations: protectStateful(config.protectStatefulResources),
+// Data, keys and secrets are protected where the stack asks for it (prod), and what carries a fixed name
+// is replaced delete-first; the components pass both on to their resources.
+const lifecycle: pulumi.ComponentResourceOptions = {
+  transformations: [...protectStateful(config.protectStatefulResources), replaceNamedDeleteFirst],
 };
 
-const network = new Network(config.namePrefix, {
-  ...(config.network.existingVpcId !== undefined
-    ? {
-        existingVpcId: config.network.existingVpcId,
-        existingPrivateSubnetIds: config.network.existingPrivateSubnetIds,
-      }
-    : {
-        cidrBlock: config.network.vpcCidr,
-        availabilityZoneCount: config.network.availabilityZoneCount,
-        natGatewayMode: config.network.natGatewayMode,
-      }),
-  flowLogRetentionDays: config.logRetentionDays,
-  tags,
-});
+const network = new Network(
+  config.namePrefix,
+  {
+    ...(config.network.existingVpcId !== undefined
+      ? {
+          existingVpcId: config.network.existingVpcId,
+          existingPrivateSubnetIds: config.network.existingPrivateSubnetIds,
+        }
+      : {
+          cidrBlock: config.network.vpcCidr,
+          availabilityZoneCount: config.network.availabilityZoneCount,
+          natGatewayMode: config.network.natGatewayMode,
+        }),
+    flowLogRetentionDays: config.logRetentionDays,
+    tags,
+  },
+  lifecycle,
+);
 
 const lake = new Lake(
   config.namePrefix,
@@ -47,12 +52,12 @@ const lake = new Lake(
     forceDestroy: config.lake.forceDestroy,
     tags,
   },
-  stateful,
+  lifecycle,
 );
 
 // API Gateway logs through one CloudWatch role per account and region; stages wait for it.
 const apiGatewayAccount = config.manageApiGatewayAccount
-  ? new ApiGatewayAccount(config.namePrefix, { tags })
+  ? new ApiGatewayAccount(config.namePrefix, { tags }, lifecycle)
   : undefined;
 
 const kafkaIngest = new KafkaIngest(
@@ -83,7 +88,7 @@ const kafkaIngest = new KafkaIngest(
     apiGatewayAccount,
     tags,
   },
-  stateful,
+  lifecycle,
 );
 
 const kinesisIngest = new KinesisIngest(
@@ -103,11 +108,11 @@ const kinesisIngest = new KinesisIngest(
     apiGatewayAccount,
     tags,
   },
-  stateful,
+  lifecycle,
 );
 
 // The jobs/ package and notebooks in the workspace, and the service principal both jobs run as.
-const code = new JobCode(config.namePrefix, { namePrefix: config.namePrefix });
+const code = new JobCode(config.namePrefix, { namePrefix: config.namePrefix }, lifecycle);
 
 const batch = new BatchLakehouse(
   config.namePrefix,
@@ -144,7 +149,7 @@ const batch = new BatchLakehouse(
           },
     tags,
   },
-  stateful,
+  lifecycle,
 );
 
 const stream = new StreamLakehouse(
@@ -167,7 +172,7 @@ const stream = new StreamLakehouse(
     databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
     tags,
   },
-  stateful,
+  lifecycle,
 );
 
 const observability = new Observability(
@@ -194,7 +199,7 @@ const observability = new Observability(
     },
     tags,
   },
-  stateful,
+  lifecycle,
 );
 
 export const vpcId = network.vpcId;

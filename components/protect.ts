@@ -19,6 +19,35 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   "aws:secretsmanager/secret:Secret",
 ]);
 
+/**
+ * Resource types whose name or path the program sets and the service keeps unique. Pulumi replaces a
+ * resource by creating the new one first, which for these fails on the name still in use; they are
+ * replaced delete-first instead (https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace).
+ * (A Secrets Manager name stays taken for the old secret's recovery window even then: docs/operations.md.)
+ */
+export const NAMED_TYPES: ReadonlyMap<string, string> = new Map([
+  ["aws:cloudwatch/logGroup:LogGroup", "name"],
+  ["aws:kinesis/stream:Stream", "name"],
+  ["aws:kms/alias:Alias", "name"],
+  ["aws:lambda/function:Function", "name"],
+  ["aws:msk/topic:Topic", "name"],
+  ["aws:mskconnect/connector:Connector", "name"],
+  ["aws:mwaa/environment:Environment", "name"],
+  ["aws:secretsmanager/secret:Secret", "name"],
+  ["aws:apigateway/model:Model", "name"],
+  ["databricks:index/directory:Directory", "path"],
+  ["databricks:index/notebook:Notebook", "path"],
+  ["databricks:index/workspaceFile:WorkspaceFile", "path"],
+]);
+
+/** A transformation replacing the hard-named resources delete-first. */
+export const replaceNamedDeleteFirst: pulumi.ResourceTransformation = ({ type, props, opts }) => {
+  const key = NAMED_TYPES.get(type);
+  return key !== undefined && props[key] !== undefined
+    ? { props, opts: pulumi.mergeOptions(opts, { deleteBeforeReplace: true }) }
+    : undefined;
+};
+
 /** A transformation marking the stateful resources `protect` and `retainOnDelete`; none when disabled. */
 export function protectStateful(enabled: boolean): pulumi.ResourceTransformation[] {
   if (!enabled) return [];

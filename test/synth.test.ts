@@ -11,7 +11,7 @@ import * as aws from "@pulumi/aws";
 import { installMocks, promiseOf, SECRET_PLACEHOLDER, settle } from "../synth/mocks";
 import { readStackFile, renderTree, summarize, SynthGraph } from "../synth/synth";
 import { ROOT, synthCli } from "./fixtures/synthCli";
-import { STATEFUL_TYPES } from "../components/protect";
+import { NAMED_TYPES, STATEFUL_TYPES } from "../components/protect";
 
 describe("offline synth", () => {
   let tmp: string;
@@ -100,7 +100,7 @@ describe("offline synth", () => {
     assert.equal(fs.readFileSync(a, "utf8"), fs.readFileSync(b, "utf8"));
   });
 
-  it("records each resource's options: prod protects and retains every stateful resource, dev none", async () => {
+  it("records each resource's options: prod protects and retains every stateful resource, dev none; fixed names are replaced delete-first", async () => {
     const stateful = (g: SynthGraph) => g.resources.filter((r) => STATEFUL_TYPES.has(r.type));
     const prodFile = path.join(tmp, "prod-options.json");
     const devFile = path.join(tmp, "dev-options.json");
@@ -115,6 +115,13 @@ describe("offline synth", () => {
     for (const r of stateful(dev)) assert.equal(r.options.protect, undefined, r.name);
     const unprotected = prod.resources.filter((r) => !STATEFUL_TYPES.has(r.type) && r.options.protect);
     assert.deepEqual(unprotected, [], "only what holds data or guards it");
+    // What carries a fixed, unique name is replaced delete-first (create-first would collide on the name).
+    for (const graph of [prod, dev]) {
+      for (const r of graph.resources.filter((x) => NAMED_TYPES.has(x.type))) {
+        if (r.inputs[NAMED_TYPES.get(r.type)!] === undefined) continue;
+        assert.equal(r.options.deleteBeforeReplace, true, `${graph.stack} ${r.type} ${r.name}`);
+      }
+    }
     // Ordering the inputs do not carry is in the graph too, for review.
     const account = prod.resources.find((r) => r.type === "aws:apigateway/account:Account")!;
     assert.ok(
