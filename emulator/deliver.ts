@@ -39,8 +39,11 @@ const RETRIABLE_KINESIS_ERRORS = new Set([
   "InternalFailure",
   "KMSThrottlingException",
 ]);
-/** Confluent REST codes a client should retry: 5xx-class producer errors that may succeed next time. */
-const RETRIABLE_KAFKA_CODES = new Set([50003, 50301]);
+/**
+ * Confluent REST codes a client should retry: 5xx-class producer errors that may succeed next time. 50401
+ * ("may have been written") is retried too: delivery is at least once, and the jobs drop re-deliveries.
+ */
+const RETRIABLE_KAFKA_CODES = new Set([50003, 50301, 50401]);
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxRetries: 6,

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as mysql from "mysql2/promise";
 import { main, CliIo } from "../emulator/cli";
-import { DEFAULT_DELIVERY } from "../emulator/deliver";
+import { DEFAULT_DELIVERY, deliverToKafka } from "../emulator/deliver";
 import { runEmulator } from "../emulator/run";
 import { createSourcePool, PostSource } from "../emulator/source";
 import { Kafka, logLevel } from "kafkajs";
@@ -611,5 +611,43 @@ describe("emulator", function () {
       assert.match(lines[1], /^geolocation_data: \{"ind":\d+,"timestamp":"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",/);
       assert.match(lines[2], /^user_data: \{"ind":\d+,"first_name":/);
     });
+  });
+});
+
+describe("emulator delivery to the REST ingest", () => {
+  it("sends again a record answered 'may have been written' (50401): delivery is at least once", async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      let raw = "";
+      req.on("data", (c: Buffer) => (raw += c.toString()));
+      req.on("end", () => {
+        const { records } = JSON.parse(raw) as { records: Array<{ value: { n: number } }> };
+        seen.push(...records.map((r) => String(r.value.n)));
+        const first = seen.length === records.length;
+        res.writeHead(200, { "content-type": "application/vnd.kafka.v2+json" });
+        res.end(
+          JSON.stringify({
+            offsets: records.map((r, i) =>
+              first && r.value.n === 2
+                ? { partition: 0, offset: null, error_code: 50401, error: "may have been written: ..." }
+                : { partition: 0, offset: i, error_code: null, error: null },
+            ),
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const outcome = await deliverToKafka(url, "t.pin", [{ n: 1 }, { n: 2 }], {
+        ...DEFAULT_DELIVERY,
+        baseDelayMs: 1,
+        random: () => 0,
+      });
+      assert.deepEqual([outcome.acked, outcome.failed, outcome.requests], [2, 0, 2]);
+      assert.deepEqual(seen, ["1", "2", "2"]);
+    } finally {
+      server.close();
+    }
   });
 });
