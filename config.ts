@@ -62,6 +62,8 @@ export interface StackConfig {
     topicPartitions: number;
     topicRetentionHours: number;
     sinkPluginLocation: string;
+    /** SHA-256 (hex) the downloaded plugin must have. */
+    sinkPluginSha256?: string;
     sinkFlushSize: number;
     sinkRotateIntervalMs: number;
     connectorMcuCount: number;
@@ -185,6 +187,10 @@ export const CONFIG_KEYS = {
   sinkPluginLocation: {
     schema: z.string().regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+|https:\/\/[^\s]+)\.(zip|jar)$/),
     expected: "must be s3://<bucket>/<key>.zip or an https:// URL of the connector's .zip",
+  },
+  sinkPluginSha256: {
+    schema: z.string().regex(/^[0-9a-f]{64}$/),
+    expected: "must be the plugin zip's SHA-256, 64 lowercase hex digits",
   },
   sinkFlushSize: { schema: intText(1, 1000000), expected: "must be an integer from 1 to 1000000" },
   sinkRotateIntervalMs: {
@@ -348,6 +354,7 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
     topicPartitions: read("kafkaTopicPartitions") ?? 3,
     topicRetentionHours: read("kafkaTopicRetentionHours") ?? 168,
     sinkPluginLocation: sinkPluginLocation!,
+    sinkPluginSha256: read("sinkPluginSha256"),
     sinkFlushSize: read("sinkFlushSize") ?? 10000,
     sinkRotateIntervalMs: read("sinkRotateIntervalMs") ?? 600000,
     connectorMcuCount: read("connectorMcuCount") ?? 1,

@@ -81,6 +81,7 @@ const kafkaIngest = new KafkaIngest(
     quotaPerDay: config.ingest.quotaPerDay,
     functionMemoryMb: config.ingest.functionMemoryMb,
     sinkPluginLocation: config.kafka.sinkPluginLocation,
+    sinkPluginSha256: config.kafka.sinkPluginSha256,
     sinkFlushSize: config.kafka.sinkFlushSize,
     sinkRotateIntervalMs: config.kafka.sinkRotateIntervalMs,
     connectorMcuCount: config.kafka.connectorMcuCount,

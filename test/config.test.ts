@@ -50,6 +50,7 @@ describe("stack configuration", () => {
         topicPartitions: 3,
         topicRetentionHours: 168,
         sinkPluginLocation: PLUGIN,
+        sinkPluginSha256: undefined,
         sinkFlushSize: 10000,
         sinkRotateIntervalMs: 600000,
         connectorMcuCount: 1,

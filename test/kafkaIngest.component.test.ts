@@ -8,7 +8,11 @@ import { strict as assert } from "node:assert";
 import { PolicyDocument, PolicyStatement } from "../components/defaults";
 import { KafkaIngest, KafkaIngestArgs, topicNames, validateKafkaIngestArgs } from "../components/kafkaIngest";
 import { connectorPolicy, ingestFunctionPolicy, mskTopicArn } from "../components/kafkaIngest/policies";
-import { parsePluginLocation, s3SinkConnectorConfig } from "../components/kafkaIngest/sink";
+import {
+  parsePluginLocation,
+  s3SinkConnectorConfig,
+  verifiedPluginKey,
+} from "../components/kafkaIngest/sink";
 import { installMocks, parseJson, promiseOf, RecordedResource, RecordingMocks, settle } from "../synth/mocks";
 
 const PLUGIN_URL = "https://plugins.example.com/confluentinc-kafka-connect-s3-10.5.13.zip";
@@ -359,6 +363,27 @@ describe("KafkaIngest validation and pure parts", () => {
           "sinkPluginLocation must be s3://<bucket>/<key>.zip or an https:// URL of a .zip, got 'http://insecure.example.com/x.zip'",
       },
     );
+  });
+
+  it("installs a downloaded plugin only if S3's SHA-256 of the upload is the one configured", async () => {
+    const sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"; // sha256("test")
+    const uploaded = Buffer.from(sha, "hex").toString("base64");
+    assert.equal(verifiedPluginKey("connect-plugins/p.zip", uploaded, sha), "connect-plugins/p.zip");
+    assert.equal(verifiedPluginKey("connect-plugins/p.zip", undefined, sha), "connect-plugins/p.zip");
+    assert.throws(
+      () => verifiedPluginKey("connect-plugins/p.zip", Buffer.alloc(32).toString("base64"), sha),
+      {
+        message: `the S3 sink plugin at connect-plugins/p.zip has SHA-256 ${"00".repeat(32)}, not the sinkPluginSha256 ${sha}: refusing to install it`,
+      },
+    );
+    const checked = await installMocks();
+    const ingest = new KafkaIngest("pp", baseArgs({ sinkPluginSha256: sha }));
+    await promiseOf(ingest.connectorArn);
+    await settle(checked);
+    assert.equal(only(checked, "aws:s3/bucketObjectv2:BucketObjectv2").inputs.checksumAlgorithm, "SHA256");
+    assert.throws(() => validateKafkaIngestArgs(baseArgs({ sinkPluginSha256: "abc" })), {
+      message: "sinkPluginSha256 must be 64 lowercase hex digits, got 'abc'",
+    });
   });
 
   it("parses plugin locations", () => {

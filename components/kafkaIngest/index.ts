@@ -14,7 +14,12 @@ import { policyJson, serviceTrustPolicy } from "../defaults";
 import { EventKind, EVENT_KINDS } from "../events";
 import { keyedStage } from "../apiStage";
 import { connectorPolicy, ingestFunctionPolicy } from "./policies";
-import { parsePluginLocation, s3SinkConnectorConfig, SINK_WORKER_PROPERTIES } from "./sink";
+import {
+  parsePluginLocation,
+  s3SinkConnectorConfig,
+  SINK_WORKER_PROPERTIES,
+  verifiedPluginKey,
+} from "./sink";
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BODY_BYTES, REQUEST_CONTENT_TYPE } from "./restProxy";
 
 /** MSK's port for TLS clients authenticating with IAM. */
@@ -64,6 +69,11 @@ export interface KafkaIngestArgs {
   maxBodyBytes?: number;
   /** Where Confluent's S3 sink connector zip is: `s3://bucket/key.zip`, or an `https://` URL fetched at deploy time. Required. */
   sinkPluginLocation: string;
+  /**
+   * SHA-256 (hex) of the plugin zip an https:// location serves: the upload is checked against it before
+   * MSK Connect installs it. Recommended; without it a warning says the download is unchecked.
+   */
+  sinkPluginSha256?: string;
   /** Records per S3 object. Default 10000. */
   sinkFlushSize?: number;
   /** Longest time before an open object is written, ms. Default 600000 (10 minutes). */
@@ -103,6 +113,9 @@ export function validateKafkaIngestArgs(args: KafkaIngestArgs): void {
     );
   }
   parsePluginLocation(args.sinkPluginLocation);
+  if (args.sinkPluginSha256 !== undefined && !/^[0-9a-f]{64}$/.test(args.sinkPluginSha256)) {
+    throw new Error(`sinkPluginSha256 must be 64 lowercase hex digits, got '${args.sinkPluginSha256}'`);
+  }
 }
 
 /** Names of the stack's topics and the record kind each carries. */
@@ -441,6 +454,12 @@ export class KafkaIngest extends pulumi.ComponentResource {
 
     // The S3 sink connector.
     const plugin = parsePluginLocation(args.sinkPluginLocation);
+    if (plugin.kind === "url" && !args.sinkPluginSha256) {
+      void pulumi.log.warn(
+        `the S3 sink plugin is downloaded from ${plugin.url} with no checksum: set sinkPluginSha256 to the vendor's SHA-256, or mirror the zip to s3://`,
+        this,
+      );
+    }
     const pluginObject =
       plugin.kind === "url"
         ? new aws.s3.BucketObjectv2(
@@ -449,6 +468,8 @@ export class KafkaIngest extends pulumi.ComponentResource {
               bucket: args.lakeBucketName,
               key: `connect-plugins/${plugin.fileName}`,
               source: new pulumi.asset.RemoteAsset(plugin.url),
+              // S3 computes the upload's SHA-256, which the plugin's install checks below.
+              checksumAlgorithm: "SHA256",
               serverSideEncryption: "aws:kms",
               kmsKeyId: args.kmsKeyArn,
               tags,
@@ -464,7 +485,14 @@ export class KafkaIngest extends pulumi.ComponentResource {
         location: {
           s3:
             plugin.kind === "url"
-              ? { bucketArn: args.lakeBucketArn, fileKey: pluginObject!.key }
+              ? {
+                  bucketArn: args.lakeBucketArn,
+                  fileKey: args.sinkPluginSha256
+                    ? pulumi
+                        .all([pluginObject!.key, pluginObject!.checksumSha256])
+                        .apply(([key, sum]) => verifiedPluginKey(key, sum, args.sinkPluginSha256!))
+                    : pluginObject!.key,
+                }
               : { bucketArn: `arn:aws:s3:::${plugin.bucket}`, fileKey: plugin.key },
         },
         description: "Confluent S3 sink connector",

@@ -28,6 +28,27 @@ export function parsePluginLocation(location: string): PluginLocation {
   return { kind: "url", url: location, fileName };
 }
 
+/**
+ * The plugin object's key, once S3's SHA-256 of what was uploaded (base64, S3's `ChecksumSHA256`) equals
+ * the expected digest (hex, as vendors publish it). Undefined `uploaded` is an object not yet uploaded
+ * (a preview, the offline synth): nothing to check yet.
+ */
+export function verifiedPluginKey(
+  key: string,
+  uploaded: string | undefined,
+  expectedSha256Hex: string,
+): string {
+  if (uploaded === undefined || uploaded === "") return key;
+  const expected = Buffer.from(expectedSha256Hex, "hex").toString("base64");
+  if (uploaded !== expected) {
+    throw new Error(
+      `the S3 sink plugin at ${key} has SHA-256 ${Buffer.from(uploaded, "base64").toString("hex")}, ` +
+        `not the sinkPluginSha256 ${expectedSha256Hex}: refusing to install it`,
+    );
+  }
+  return key;
+}
+
 export interface SinkSettings {
   topics: string[];
   bucketName: string;
