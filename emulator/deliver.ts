@@ -22,6 +22,11 @@ export interface DeliveryOutcome {
   failed: number;
   /** HTTP requests made, retries included. */
   requests: number;
+  /**
+   * Records sent again after an answer that did not rule out a write (a network error, a 5xx other than
+   * 503, a "may have been written" record): each may be stored once more than it was posted.
+   */
+  resentUncertain: number;
   lastError?: string;
 }
 
@@ -30,6 +35,8 @@ interface AttemptResult<T> {
   acked: number;
   retry: T[];
   fail: T[];
+  /** How many of `retry` may have been written by this attempt. */
+  uncertain?: number;
   error?: string;
   retryAfterMs?: number;
 }
@@ -43,7 +50,8 @@ const RETRIABLE_KINESIS_ERRORS = new Set([
  * Confluent REST codes a client should retry: 5xx-class producer errors that may succeed next time. 50401
  * ("may have been written") is retried too: delivery is at least once, and the jobs drop re-deliveries.
  */
-const RETRIABLE_KAFKA_CODES = new Set([50003, 50301, 50401]);
+const MAY_HAVE_BEEN_WRITTEN = 50401;
+const RETRIABLE_KAFKA_CODES = new Set([50003, 50301, MAY_HAVE_BEEN_WRITTEN]);
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxRetries: 6,
@@ -71,7 +79,7 @@ async function withRetries<T>(
 ): Promise<DeliveryOutcome> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let pending = records;
-  const outcome: DeliveryOutcome = { acked: 0, failed: 0, requests: 0 };
+  const outcome: DeliveryOutcome = { acked: 0, failed: 0, requests: 0, resentUncertain: 0 };
   for (let n = 0; pending.length > 0; n++) {
     outcome.requests++;
     const result = await attempt(pending);
@@ -84,6 +92,7 @@ async function withRetries<T>(
       outcome.failed += pending.length;
       break;
     }
+    outcome.resentUncertain += result.uncertain ?? 0;
     await sleep(backoffMs(n, options, result.retryAfterMs));
   }
   return outcome;
@@ -128,11 +137,14 @@ type Answer = Awaited<ReturnType<typeof send>>;
 
 /** The attempt's result when the request as a whole did not succeed, or undefined on HTTP 200. */
 function unsuccessful<T>(pending: T[], answer: Answer): AttemptResult<T> | undefined {
-  if ("networkError" in answer) return { acked: 0, retry: pending, fail: [], error: answer.networkError };
+  // The request may have reached the service: only a refusal (429, 503) says nothing was written.
+  if ("networkError" in answer)
+    return { acked: 0, retry: pending, fail: [], uncertain: pending.length, error: answer.networkError };
   if (answer.status === 200) return undefined;
   const error = describe(answer.status, answer.json);
+  const uncertain = answer.status === 429 || answer.status === 503 ? 0 : pending.length;
   return isRetriableStatus(answer.status)
-    ? { acked: 0, retry: pending, fail: [], error, retryAfterMs: answer.retryAfterMs }
+    ? { acked: 0, retry: pending, fail: [], uncertain, error, retryAfterMs: answer.retryAfterMs }
     : { acked: 0, retry: [], fail: pending, error };
 }
 
@@ -175,16 +187,17 @@ export function deliverToKafka(
     const offsets = (
       answer as { json?: { offsets?: Array<{ error_code: number | null; error: string | null }> } }
     ).json?.offsets;
-    return (
-      unsuccessful(pending, answer) ??
-      byRecordErrors(
+    const recordResult = () => ({
+      ...byRecordErrors(
         pending,
         offsets?.map((o) =>
           o.error_code === null ? null : { code: `error_code ${o.error_code}`, message: o.error ?? "" },
         ),
         (code) => RETRIABLE_KAFKA_CODES.has(Number(String(code).replace("error_code ", ""))),
-      )
-    );
+      ),
+      uncertain: (offsets ?? []).filter((o) => o.error_code === MAY_HAVE_BEEN_WRITTEN).length,
+    });
+    return unsuccessful(pending, answer) ?? recordResult();
   });
 }
 

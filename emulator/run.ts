@@ -36,6 +36,8 @@ export interface TargetCounts {
   /** Records given up on (not retriable, or out of retries). */
   failed: number;
   requests: number;
+  /** Records sent again after an answer that did not rule out a write (DeliveryOutcome). */
+  resentUncertain: number;
   lastError?: string;
 }
 
@@ -57,7 +59,8 @@ export async function runEmulator(options: RunOptions): Promise<RunSummary> {
     throw new Error("run needs a count or a duration");
   const started = Date.now();
   const summary: RunSummary = { posts: 0, interrupted: false, elapsedMs: 0, targets: {} };
-  for (const t of options.targets) summary.targets[t] = { posted: 0, acked: 0, failed: 0, requests: 0 };
+  for (const t of options.targets)
+    summary.targets[t] = { posted: 0, acked: 0, failed: 0, requests: 0, resentUncertain: 0 };
 
   const buffers = new Map<string, { target: Target; kind: EventKind; posts: Post[] }>();
   // Posts are read from the source in chunks (three queries per chunk) and handed out one by one.
@@ -104,6 +107,7 @@ export async function runEmulator(options: RunOptions): Promise<RunSummary> {
         counts.acked += outcome.acked;
         counts.failed += outcome.failed;
         counts.requests += outcome.requests;
+        counts.resentUncertain += outcome.resentUncertain;
         if (outcome.lastError) counts.lastError = outcome.lastError;
       })
       .catch((err: unknown) => {
