@@ -274,8 +274,20 @@ export class StackConfigError extends Error {
  * Validates raw config (keys without the namespace) for `stack` and applies defaults.
  * Throws StackConfigError listing each bad value as `pinterest-pipeline:<key> <expected>, got '<value>'`.
  */
-export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
+/** Provider settings the program checks beside its own namespace (parseStackConfig's third argument). */
+export interface ProviderSettings {
+  /** `databricks:host` from the stack's config. */
+  databricksHost?: string;
+  /** DATABRICKS_HOST from the environment of `pulumi up`. */
+  envDatabricksHost?: string;
+}
+
+export function parseStackConfig(raw: RawConfig, stack: string, providers?: ProviderSettings): StackConfig {
   const problems: string[] = [];
+  if (providers) {
+    const hostProblem = checkDatabricksHost(providers.databricksHost, providers.envDatabricksHost);
+    if (hostProblem) problems.push(hostProblem);
+  }
   const known = new Set<string>(Object.keys(CONFIG_KEYS));
   for (const key of Object.keys(raw).sort()) {
     if (!known.has(key)) {
@@ -438,10 +450,40 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
 export function loadStackConfig(): StackConfig {
   const raw: RawConfig = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  const all = pulumi.runtime.allConfig();
+  for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
   }
-  return parseStackConfig(raw, pulumi.getStack());
+  return parseStackConfig(raw, pulumi.getStack(), {
+    databricksHost: all["databricks:host"],
+    envDatabricksHost: process.env.DATABRICKS_HOST,
+  });
+}
+
+/** An AWS workspace's URL (commercial, GovCloud or DoD domains), with nothing after the host. */
+export const DATABRICKS_HOST_URL =
+  /^https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9-]+)*\.cloud\.databricks\.(com|us|mil)\/?$/;
+
+/**
+ * `databricks:host` belongs in the stack file, so a reviewer sees which workspace a stack deploys to. The
+ * provider also reads DATABRICKS_HOST from the environment; when both are set they must agree, or an `up`
+ * could land in a workspace the stack file does not name. Returns the problem, or null.
+ */
+export function checkDatabricksHost(
+  configured: string | undefined,
+  fromEnv: string | undefined,
+): string | null {
+  if (configured === undefined || configured === "")
+    return (
+      "databricks:host is required in the stack file: the workspace's URL, like " +
+      "https://dbc-0a1b2c3d-4e5f.cloud.databricks.com (pulumi config set databricks:host <url>; docs/deploy-checklist.md)"
+    );
+  if (!DATABRICKS_HOST_URL.test(configured))
+    return `databricks:host must be an AWS workspace URL like https://<workspace>.cloud.databricks.com with no path, got '${configured}'`;
+  const norm = (url: string) => url.replace(/\/+$/, "").toLowerCase();
+  if (fromEnv && norm(fromEnv) !== norm(configured))
+    return `databricks:host is ${configured} but DATABRICKS_HOST in the environment is ${fromEnv}: unset one, or make them agree`;
+  return null;
 }
 
 /** True for an RFC 1918 IPv4 block with a prefix length from 16 to 20 and no host bits set. */

@@ -22,6 +22,9 @@ with DAG(
     schedule="0 2 * * *",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
     catchup=False,
+    # Airflow pauses a newly parsed DAG by default (core.dags_are_paused_at_creation); this one must run
+    # from the first deploy on.
+    is_paused_upon_creation=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=4),
     default_args={

@@ -7,6 +7,8 @@
  */
 import { Faker, en } from "@faker-js/faker";
 import type { Pool } from "mysql2/promise";
+import type { GeoEvent, PinEvent, UserEvent } from "../components/events";
+import type { Post } from "./source";
 
 export const CATEGORIES = [
   "art",
@@ -63,6 +65,37 @@ export type PinRow = [
 ];
 export type GeoRow = [number, string, number, number, string];
 export type UserRow = [number, string, string, number, string];
+
+/** The source tables' columns, in the order of the row tuples above. */
+export const PIN_COLUMNS = [
+  "index",
+  "unique_id",
+  "title",
+  "description",
+  "poster_name",
+  "follower_count",
+  "tag_list",
+  "is_image_or_video",
+  "image_src",
+  "downloaded",
+  "save_location",
+  "category",
+] as const;
+export const GEO_COLUMNS = ["ind", "timestamp", "latitude", "longitude", "country"] as const;
+export const USER_COLUMNS = ["ind", "first_name", "last_name", "age", "date_joined"] as const;
+
+const columnList = (columns: readonly string[]) => columns.map((c) => `\`${c}\``).join(", ");
+
+/** A generated post as the events a client sends: the same fields a read of the source gives. */
+export function postOfRows(rows: { pin: PinRow; geo: GeoRow; user: UserRow }): Post {
+  const record = (columns: readonly string[], row: unknown[]) =>
+    Object.fromEntries(columns.map((c, i) => [c, row[i]]));
+  return {
+    pin: record(PIN_COLUMNS, rows.pin) as unknown as PinEvent,
+    geo: record(GEO_COLUMNS, rows.geo) as unknown as GeoEvent,
+    user: record(USER_COLUMNS, rows.user) as unknown as UserEvent,
+  };
+}
 
 export interface SeedOptions {
   posts: number;
@@ -184,17 +217,9 @@ export async function seedSource(
       geos.push(post.geo);
       users.push(post.user);
     }
-    await pool.query(
-      "INSERT INTO pinterest_data (`index`, unique_id, title, description, poster_name, follower_count, tag_list, is_image_or_video, image_src, downloaded, save_location, category) VALUES ?",
-      [pins],
-    );
-    await pool.query(
-      "INSERT INTO geolocation_data (ind, `timestamp`, latitude, longitude, country) VALUES ?",
-      [geos],
-    );
-    await pool.query("INSERT INTO user_data (ind, first_name, last_name, age, date_joined) VALUES ?", [
-      users,
-    ]);
+    await pool.query(`INSERT INTO pinterest_data (${columnList(PIN_COLUMNS)}) VALUES ?`, [pins]);
+    await pool.query(`INSERT INTO geolocation_data (${columnList(GEO_COLUMNS)}) VALUES ?`, [geos]);
+    await pool.query(`INSERT INTO user_data (${columnList(USER_COLUMNS)}) VALUES ?`, [users]);
     onProgress?.(Math.min(start + chunk - 1, options.posts));
   }
   return { posts: options.posts, malformed };

@@ -271,6 +271,41 @@ describe("stack configuration", () => {
     ]);
   });
 
+  it("requires databricks:host in the stack file, an AWS workspace URL, agreeing with DATABRICKS_HOST", () => {
+    const hostProblems = (databricksHost?: string, envDatabricksHost?: string) => {
+      try {
+        parseStackConfig(REQUIRED, "dev", { databricksHost, envDatabricksHost });
+        return [];
+      } catch (err) {
+        return (err as StackConfigError).problems;
+      }
+    };
+    assert.deepEqual(hostProblems(undefined, "https://dbc-1.cloud.databricks.com"), [
+      "databricks:host is required in the stack file: the workspace's URL, like https://dbc-0a1b2c3d-4e5f.cloud.databricks.com (pulumi config set databricks:host <url>; docs/deploy-checklist.md)",
+    ]);
+    assert.deepEqual(hostProblems("dbc-1.cloud.databricks.com"), [
+      "databricks:host must be an AWS workspace URL like https://<workspace>.cloud.databricks.com with no path, got 'dbc-1.cloud.databricks.com'",
+    ]);
+    assert.equal(hostProblems("https://adb-1.2.azuredatabricks.net").length, 1);
+    assert.equal(hostProblems("https://dbc-1.cloud.databricks.com/?o=1").length, 1);
+    assert.deepEqual(
+      hostProblems("https://dbc-1.cloud.databricks.com", "https://dbc-2.cloud.databricks.com"),
+      [
+        "databricks:host is https://dbc-1.cloud.databricks.com but DATABRICKS_HOST in the environment is https://dbc-2.cloud.databricks.com: unset one, or make them agree",
+      ],
+    );
+    assert.deepEqual(
+      hostProblems("https://dbc-1.cloud.databricks.com", "https://DBC-1.cloud.databricks.com/"),
+      [],
+    );
+    assert.deepEqual(hostProblems("https://my-team.cloud.databricks.us"), []);
+    // Both stack files name their workspace.
+    for (const stack of ["dev", "prod"]) {
+      const { config } = readStackFile(ROOT, stack);
+      assert.deepEqual(hostProblems(config["databricks:host"]), [], stack);
+    }
+  });
+
   it("rejects tiering at or after expiry", () => {
     assert.deepEqual(problemsOf({ rawDataRetentionDays: "30", rawDataInfrequentAccessDays: "30" }), [
       "pinterest-pipeline:rawDataInfrequentAccessDays must be less than rawDataRetentionDays (30), got '30'",

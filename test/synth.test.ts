@@ -135,7 +135,7 @@ describe("offline synth", () => {
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
     fs.writeFileSync(
       path.join(project, "Pulumi.bad.yaml"),
-      "config:\n  pinterest-pipeline:kinesisMode: x\n  pinterest-pipeline:sinkPluginLocation: s3://b-1/k.zip\n  pinterest-pipeline:databricksCrossAccountRoleName: dbx\n",
+      "config:\n  databricks:host: https://dbc-1.cloud.databricks.com\n  pinterest-pipeline:kinesisMode: x\n  pinterest-pipeline:sinkPluginLocation: s3://b-1/k.zip\n  pinterest-pipeline:databricksCrossAccountRoleName: dbx\n",
     );
     fs.writeFileSync(
       path.join(project, "index.ts"),

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { E2E_STACK_NAME } from "../e2e/stackConfig";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
@@ -21,11 +22,13 @@ const run = promisify(execFile);
 interface Step {
   uses?: string;
   run?: string;
+  if?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
 }
 interface Job {
   uses?: string;
+  env?: Record<string, string>;
   needs?: string | string[];
   with?: Record<string, unknown>;
   environment?: string;
@@ -126,6 +129,28 @@ describe("GitHub Actions workflows", () => {
     assert.equal(prod.needs, "dev");
     assert.deepEqual(prod.with, { stack: "prod", command: "up", environment: "prod" });
     assert.equal(load("pulumi.yml").jobs.pulumi.environment, "${{ inputs.environment }}");
+  });
+
+  it("run the cloud end-to-end test nightly on a throwaway stack, and destroy what a cancelled run left", () => {
+    const e2e = load("e2e-cloud.yml");
+    assert.ok("schedule" in e2e.on && "workflow_dispatch" in e2e.on);
+    assert.equal(e2e.permissions!["id-token"], "write");
+    const job = e2e.jobs.e2e;
+    assert.equal(job.environment, "e2e");
+    // The stack name obeys the test's own rule (it is also the name prefix).
+    const stack = job.env!.STACK.replace("${{ github.run_number }}", "12345678");
+    assert.match(stack, E2E_STACK_NAME);
+    const steps = job.steps!;
+    const test = steps.find(
+      (s) => s.run?.startsWith("npm run e2e:cloud") && !s.run.includes("--destroy-only"),
+    )!;
+    assert.equal(test.env!.DATABRICKS_AUTH_TYPE, "github-oidc");
+    assert.ok(test.env!.DATABRICKS_WAREHOUSE_ID);
+    const cleanup = steps.find((s) => s.run?.includes("--destroy-only"))!;
+    assert.equal(cleanup.if, "cancelled() || failure()");
+    assert.ok(steps.indexOf(cleanup) > steps.indexOf(test));
+    assert.ok(steps.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@")));
+    assert.ok(steps.some((s) => s.uses?.startsWith("pulumi/auth-actions@")));
   });
 
   it("reach AWS, Pulumi Cloud and Databricks through OIDC, with no stored keys", () => {

@@ -42,6 +42,16 @@ def test_daily_schedule_without_catchup_with_retries_and_backoff(dagbag):
     assert task.retry_delay == timedelta(minutes=5)
 
 
+def test_the_dag_is_scheduled_from_its_first_parse(dagbag):
+    """Airflow pauses a new DAG unless told otherwise (core.dags_are_paused_at_creation, default True; MWAA
+    keeps the default): after a first `pulumi up` the daily run would never start (docs/cloud-contracts.md)."""
+    from airflow.configuration import conf
+
+    assert conf.getboolean("core", "dags_are_paused_at_creation") is True  # the installed Airflow's default
+    dag = dagbag.dags["pinterest_batch_daily"]
+    assert dag.is_paused_upon_creation is False
+
+
 def test_the_single_task_runs_the_managed_job_by_the_id_in_the_variable(dagbag):
     dag = dagbag.dags["pinterest_batch_daily"]
     assert [t.task_id for t in dag.tasks] == ["run_batch_job"]
