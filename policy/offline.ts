@@ -4,6 +4,8 @@
  * them. The engine passes property dependencies; the synth graph has values, so a property that holds
  * another resource's id is taken as a dependency on it.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type {
   PolicyResource,
   ReportViolation,
@@ -37,8 +39,9 @@ function policyResources(graph: SynthGraph): PolicyResource[] {
       urn: r.urn,
       name: r.name,
       opts: {
-        protect: false,
-        ignoreChanges: [],
+        protect: r.options.protect === true,
+        deleteBeforeReplace: r.options.deleteBeforeReplace,
+        ignoreChanges: r.options.ignoreChanges ?? [],
         aliases: [],
         additionalSecretOutputs: [],
         customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
@@ -67,8 +70,33 @@ function policyResources(graph: SynthGraph): PolicyResource[] {
   return out;
 }
 
-/** Every violation of the (suppression-filtered) rules in the graph. */
-export async function checkGraph(graph: SynthGraph, rules: Rule[] = guardrails()): Promise<Violation[]> {
+/** Per-rule config, as `--policy-pack-config` gives it: `{ "<rule>": { "<key>": value } }`. */
+export type PolicyConfig = Record<string, Record<string, unknown>>;
+
+/** The stack's policy config file (policy/config.<stack>.json), or {} when it has none. */
+export function policyConfigFor(stack: string, dir = __dirname): PolicyConfig {
+  const file = path.join(dir, `config.${stack}.json`);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PolicyConfig) : {};
+}
+
+/** A rule's config: the schema's defaults under what the file sets, as the engine merges them. */
+function ruleConfig(rule: Rule, config: PolicyConfig): Record<string, unknown> {
+  const defaults = Object.fromEntries(
+    Object.entries(rule.configSchema?.properties ?? {}).flatMap(([key, spec]) =>
+      (spec as { default?: unknown }).default === undefined
+        ? []
+        : [[key, (spec as { default?: unknown }).default]],
+    ),
+  );
+  return { ...defaults, ...(config[rule.name] ?? {}) };
+}
+
+/** Every violation of the (suppression-filtered) rules in the graph, with the stack's policy config. */
+export async function checkGraph(
+  graph: SynthGraph,
+  rules: Rule[] = guardrails(),
+  config: PolicyConfig = policyConfigFor(graph.stack),
+): Promise<Violation[]> {
   const resources = policyResources(graph);
   const violations: Violation[] = [];
   for (const rule of rules) {
@@ -85,7 +113,7 @@ export async function checkGraph(graph: SynthGraph, rules: Rule[] = guardrails()
         const args = {
           ...r,
           stackTags: new Map(),
-          getConfig: () => ({}),
+          getConfig: () => ruleConfig(rule, config),
           notApplicable: () => undefined,
         } as unknown as ResourceValidationArgs;
         for (const validate of validations) await validate?.(args, report(r.urn));
@@ -94,7 +122,7 @@ export async function checkGraph(graph: SynthGraph, rules: Rule[] = guardrails()
       const args = {
         resources,
         stackTags: new Map(),
-        getConfig: () => ({}),
+        getConfig: () => ruleConfig(rule, config),
         notApplicable: () => undefined,
       } as unknown as StackValidationArgs;
       await (rule as StackValidationPolicy).validateStack(args, report());

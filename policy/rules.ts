@@ -14,6 +14,8 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 
+import { NAMED_TYPES, STATEFUL_TYPES } from "./resourceClasses";
+
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 
 type Props = Record<string, unknown>;
@@ -606,4 +608,31 @@ export const RULES: Rule[] = [
         report("nobody is told when the job fails (emailNotifications.onFailures)");
     },
   ),
+  // --- Lifecycle (resource options, not inputs) ----------------------------------------------------------
+  {
+    name: "stateful-resources-protected",
+    description:
+      "What holds data, keys or secrets is protected from deletion (Pulumi `protect`), unless this stack's " +
+      "policy config (policy/config.<stack>.json) declares it disposable with requireProtection: false.",
+    configSchema: { properties: { requireProtection: { type: "boolean", default: true } } },
+    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+      if (!STATEFUL_TYPES.has(args.type)) return;
+      if (args.getConfig<{ requireProtection?: boolean }>().requireProtection === false) return;
+      if (!args.opts.protect)
+        report(
+          `${args.type} is not protected: set pinterest-pipeline:protectStatefulResources, or declare the stack disposable in its policy config`,
+        );
+    },
+  },
+  {
+    name: "named-resources-replaced-delete-first",
+    description:
+      "A resource whose name the program sets is replaced delete-first (deleteBeforeReplace), or its replacement fails on the name still in use.",
+    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+      const key = NAMED_TYPES.get(args.type);
+      if (key === undefined || (args.props as Props)[key] === undefined) return;
+      if (args.opts.deleteBeforeReplace !== true)
+        report(`${args.type} has a fixed ${key} but is not replaced delete-first`);
+    },
+  },
 ];

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { checkGraph, Violation } from "../policy/offline";
+import { checkGraph, policyConfigFor, Violation } from "../policy/offline";
 import { guardrails } from "../policy/pack";
 import { RULES } from "../policy/rules";
 import { parseUrn, Suppression, SUPPRESSIONS, validateSuppressions } from "../policy/suppressions";
@@ -22,6 +22,7 @@ interface Res {
   name: string;
   inputs: Record<string, unknown>;
   id?: string;
+  options?: SynthGraph["resources"][number]["options"];
 }
 
 function graph(resources: Res[], stack = "t"): SynthGraph {
@@ -36,7 +37,7 @@ function graph(resources: Res[], stack = "t"): SynthGraph {
       parent: null,
       id: r.id,
       inputs: r.inputs,
-      options: {},
+      options: r.options ?? {},
     })),
   };
 }
@@ -416,6 +417,32 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
     }),
     says: /access mode "?NONE"? has no user isolation/,
   },
+  "stateful-resources-protected": {
+    ok: [{ type: "aws:kinesis/stream:Stream", name: "s", inputs: { name: "s" }, options: { protect: true } }],
+    bad: [{ type: "aws:kms/key:Key", name: "k", inputs: {}, options: { deleteBeforeReplace: true } }],
+    says: /aws:kms\/key:Key is not protected/,
+  },
+  "named-resources-replaced-delete-first": {
+    ok: [
+      {
+        type: "aws:kinesis/stream:Stream",
+        name: "s",
+        inputs: { name: "s" },
+        options: { deleteBeforeReplace: true },
+      },
+      // No fixed name: Pulumi's auto-name never collides.
+      { type: "aws:lambda/function:Function", name: "f", inputs: {} },
+    ],
+    bad: [
+      {
+        type: "aws:mwaa/environment:Environment",
+        name: "m",
+        inputs: { name: "m" },
+        options: { protect: true },
+      },
+    ],
+    says: /fixed name but is not replaced delete-first/,
+  },
   "databricks-job-operable": {
     ok: one(JOB, JOB_OK),
     bad: one(JOB, { ...JOB_OK, runAs: undefined, emailNotifications: undefined }),
@@ -448,6 +475,24 @@ describe("policy pack (policy/)", () => {
       for (const v of found) assert.ok(badUrns.includes(v.urn), `${rule} names the offending resource`);
     });
   }
+
+  it("reads each stack's policy config: a stack declared disposable may leave stateful resources unprotected", async () => {
+    const key = graph([{ type: "aws:kms/key:Key", name: "k", inputs: {} }], "dev");
+    const rule = "stateful-resources-protected";
+    assert.deepEqual(onlyRule(await checkGraph(key, unsuppressed), rule), [], "dev: policy/config.dev.json");
+    assert.equal(onlyRule(await checkGraph({ ...key, stack: "prod" }, unsuppressed), rule).length, 1);
+    assert.equal(
+      onlyRule(await checkGraph(key, unsuppressed, {}), rule).length,
+      1,
+      "the default requires it",
+    );
+    // Every stack has a policy config, and the preview and deploy workflow passes it.
+    for (const stack of ["dev", "prod"]) assert.ok(Object.keys(policyConfigFor(stack)).length > 0, stack);
+    assert.match(
+      fs.readFileSync(path.join(ROOT, ".github/workflows/pulumi.yml"), "utf8"),
+      /policyPackConfigs: policy\/config\.\$\{\{ inputs\.stack \}\}\.json/,
+    );
+  });
 
   it("links a bucket's companions through property dependencies when ids are not known yet", async () => {
     // In a first preview, `bucket` is unknown; the engine still says which bucket it depends on.

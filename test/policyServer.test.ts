@@ -56,7 +56,7 @@ interface AnalyzeRequest extends Message {
 /* eslint-disable @typescript-eslint/no-require-imports */
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb") as {
   AnalyzeRequest: new () => AnalyzeRequest;
-  AnalyzerResourceOptions: new () => Message;
+  AnalyzerResourceOptions: new () => Message & { setProtect(v: boolean): Message };
   AnalyzerResource: new () => AnalyzerResource;
   AnalyzeStackRequest: new () => Message & { setResourcesList(v: AnalyzerResource[]): void };
   AnalyzerPropertyDependencies: new () => Message & { setUrnsList(v: string[]): void };
@@ -120,7 +120,13 @@ describe("policy pack served over Pulumi's analyzer protocol", function () {
       );
   });
 
-  const analyze = (type: string, name: string, stack: string, props: Record<string, unknown>) =>
+  const analyze = (
+    type: string,
+    name: string,
+    stack: string,
+    props: Record<string, unknown>,
+    options = new analyzerPb.AnalyzerResourceOptions().setProtect(true),
+  ) =>
     call<{ getDiagnosticsList(): Diagnostic[] }>((cb) =>
       client.analyze(
         new analyzerPb.AnalyzeRequest()
@@ -130,8 +136,8 @@ describe("policy pack served over Pulumi's analyzer protocol", function () {
             `urn:pulumi:${stack}::pinterest-pipeline::pinterest-pipeline:lakehouse:BatchLakehouse$${type}::${name}`,
           )
           .setProperties(Struct.fromJavaScript(props))
-          // The engine always sends the resource's options (an empty set here).
-          .setOptions(new analyzerPb.AnalyzerResourceOptions()),
+          // The engine always sends the resource's options (protected, unless a test says otherwise).
+          .setOptions(options),
         cb,
       ),
     ).then((res) => res.getDiagnosticsList());
@@ -152,6 +158,20 @@ describe("policy pack served over Pulumi's analyzer protocol", function () {
         kmsKeyId: "k",
       }),
       [],
+    );
+  });
+
+  it("judges the resource's options too: an unprotected stream is reported", async () => {
+    const diagnostics = await analyze(
+      "aws:kinesis/stream:Stream",
+      "pinpipe-prod-pin",
+      "prod",
+      { encryptionType: "KMS", kmsKeyId: "k" },
+      new analyzerPb.AnalyzerResourceOptions(),
+    );
+    assert.deepEqual(
+      diagnostics.map((d) => d.getPolicyname()),
+      ["stateful-resources-protected"],
     );
   });
 
