@@ -72,8 +72,14 @@ export interface StackConfig {
   ingest: {
     throttleRateLimit: number;
     throttleBurstLimit: number;
-    quotaPerDay?: number;
+    /** One API key and usage plan each. */
+    clients: string[];
+    quotaPerDay: number;
+    /** Requests per IP in 5 minutes before WAF blocks it. */
+    wafRateLimitPer5Min: number;
     functionMemoryMb: number;
+    /** Concurrency reserved for (and capping) the ingest function; undefined: none reserved. */
+    functionReservedConcurrency?: number;
   };
   batch: {
     nodeType: string;
@@ -206,6 +212,24 @@ export const CONFIG_KEYS = {
   ingestThrottleBurstLimit: { schema: intText(1, 5000), expected: "must be an integer from 1 to 5000" },
   ingestQuotaPerDay: { schema: intText(1, 1000000000), expected: "must be an integer from 1 to 1000000000" },
   ingestFunctionMemoryMb: { schema: intText(128, 10240), expected: "must be an integer from 128 to 10240" },
+  ingestFunctionReservedConcurrency: {
+    schema: intText(1, 1000),
+    expected: "must be an integer from 1 to 1000",
+  },
+  ingestClients: {
+    schema: jsonText(
+      z
+        .array(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/))
+        .min(1)
+        .max(20)
+        .refine((a) => new Set(a).size === a.length),
+    ),
+    expected: 'must be a list of 1-20 unique client names of a-z, 0-9 and \'-\', like ["emulator","web"]',
+  },
+  ingestWafRateLimit: {
+    schema: intText(10, 2000000000),
+    expected: "must be an integer from 10 to 2000000000",
+  },
   manageApiGatewayAccount: { schema: boolText, expected: "must be true or false" },
   protectStatefulResources: { schema: boolText, expected: "must be true or false" },
   databricksRuntime: {
@@ -375,8 +399,11 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
   const ingest: StackConfig["ingest"] = {
     throttleRateLimit,
     throttleBurstLimit,
-    quotaPerDay: read("ingestQuotaPerDay"),
+    clients: read("ingestClients") ?? ["emulator"],
+    quotaPerDay: read("ingestQuotaPerDay") ?? 1000000,
+    wafRateLimitPer5Min: read("ingestWafRateLimit") ?? 20000,
     functionMemoryMb: read("ingestFunctionMemoryMb") ?? 512,
+    functionReservedConcurrency: read("ingestFunctionReservedConcurrency"),
   };
   const batch: StackConfig["batch"] = {
     nodeType: read("batchNodeType") ?? "m5d.large",

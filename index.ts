@@ -12,6 +12,7 @@ import { JobCode } from "./components/databricksJobs";
 import { standardTags } from "./components/defaults";
 import { KafkaIngest } from "./components/kafkaIngest";
 import { KinesisIngest } from "./components/kinesisIngest";
+import { IngestEdge } from "./components/ingestEdge";
 import { Lake } from "./components/lake";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
@@ -24,6 +25,17 @@ const tags = standardTags(pulumi.getStack(), config.tags);
 const lifecycle: pulumi.ComponentResourceOptions = {
   transformations: [...protectStateful(config.protectStatefulResources), replaceNamedDeleteFirst],
 };
+
+const lake = new Lake(
+  config.namePrefix,
+  {
+    rawDataRetentionDays: config.lake.rawDataRetentionDays,
+    rawDataInfrequentAccessDays: config.lake.rawDataInfrequentAccessDays,
+    forceDestroy: config.lake.forceDestroy,
+    tags,
+  },
+  lifecycle,
+);
 
 const network = new Network(
   config.namePrefix,
@@ -39,17 +51,7 @@ const network = new Network(
           natGatewayMode: config.network.natGatewayMode,
         }),
     flowLogRetentionDays: config.logRetentionDays,
-    tags,
-  },
-  lifecycle,
-);
-
-const lake = new Lake(
-  config.namePrefix,
-  {
-    rawDataRetentionDays: config.lake.rawDataRetentionDays,
-    rawDataInfrequentAccessDays: config.lake.rawDataInfrequentAccessDays,
-    forceDestroy: config.lake.forceDestroy,
+    logKmsKeyArn: lake.logsKmsKeyArn,
     tags,
   },
   lifecycle,
@@ -69,6 +71,7 @@ const kafkaIngest = new KafkaIngest(
     lakeBucketName: lake.bucketName,
     lakeBucketArn: lake.bucketArn,
     kmsKeyArn: lake.kmsKeyArn,
+    logKmsKeyArn: lake.logsKmsKeyArn,
     kafkaVersion: config.kafka.mskKafkaVersion,
     brokerInstanceType: config.kafka.brokerInstanceType,
     brokersPerAz: config.kafka.brokersPerAz,
@@ -78,8 +81,8 @@ const kafkaIngest = new KafkaIngest(
     logRetentionDays: config.logRetentionDays,
     throttleRateLimit: config.ingest.throttleRateLimit,
     throttleBurstLimit: config.ingest.throttleBurstLimit,
-    quotaPerDay: config.ingest.quotaPerDay,
     functionMemoryMb: config.ingest.functionMemoryMb,
+    functionReservedConcurrency: config.ingest.functionReservedConcurrency,
     sinkPluginLocation: config.kafka.sinkPluginLocation,
     sinkPluginSha256: config.kafka.sinkPluginSha256,
     sinkFlushSize: config.kafka.sinkFlushSize,
@@ -101,12 +104,41 @@ const kinesisIngest = new KinesisIngest(
     retentionHours: config.kinesis.retentionHours,
     kmsKeyArn: lake.kmsKeyArn,
     logRetentionDays: config.logRetentionDays,
+    logKmsKeyArn: lake.logsKmsKeyArn,
     throttleRateLimit: config.ingest.throttleRateLimit,
     throttleBurstLimit: config.ingest.throttleBurstLimit,
-    quotaPerDay: config.ingest.quotaPerDay,
-    // One key for both APIs: clients (the emulator) hold one secret.
-    apiKeyId: kafkaIngest.apiKeyId,
     apiGatewayAccount,
+    tags,
+  },
+  lifecycle,
+);
+
+// The public edge of both APIs: a key and usage plan per client, and WAF.
+const edge = new IngestEdge(
+  config.namePrefix,
+  {
+    namePrefix: config.namePrefix,
+    stages: [
+      {
+        label: "kafka",
+        apiId: kafkaIngest.api.id,
+        stageName: kafkaIngest.stage.stageName,
+        stageArn: kafkaIngest.stage.arn,
+      },
+      {
+        label: "kinesis",
+        apiId: kinesisIngest.api.id,
+        stageName: kinesisIngest.stage.stageName,
+        stageArn: kinesisIngest.stage.arn,
+      },
+    ],
+    clients: config.ingest.clients,
+    rateLimit: config.ingest.throttleRateLimit,
+    burstLimit: config.ingest.throttleBurstLimit,
+    quotaPerDay: config.ingest.quotaPerDay,
+    wafRateLimitPer5Min: config.ingest.wafRateLimitPer5Min,
+    logRetentionDays: config.logRetentionDays,
+    logKmsKeyArn: lake.logsKmsKeyArn,
     tags,
   },
   lifecycle,
@@ -123,6 +155,7 @@ const batch = new BatchLakehouse(
     lakeBucketName: lake.bucketName,
     lakeBucketArn: lake.bucketArn,
     kmsKeyArn: lake.kmsKeyArn,
+    secretsKmsKeyArn: lake.secretsKmsKeyArn,
     topicPrefix: config.namePrefix,
     sparkVersion: config.databricksRuntime,
     nodeType: config.batch.nodeType,
@@ -214,7 +247,9 @@ export const kafkaTopics = kafkaIngest.topics;
 /** Base URL of the Kafka REST ingest: POST <url>/topics/<topic>. */
 export const kafkaRestUrl = kafkaIngest.apiUrl;
 /** The API key for both REST APIs (x-api-key); a secret: `pulumi stack output --show-secrets`. */
-export const apiKey = kafkaIngest.apiKey;
+/** The first client's key (the emulator's); every client's key is in apiKeys. */
+export const apiKey = edge.apiKeys.apply((keys) => keys[config.ingest.clients[0]]);
+export const apiKeys = edge.apiKeys;
 export const s3SinkConnectorArn = kafkaIngest.connectorArn;
 export const kinesisStreams = kinesisIngest.streamNames;
 /** Base URL of the Kinesis API: PUT <url>/streams/<stream>/record(s). */

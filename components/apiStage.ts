@@ -1,7 +1,7 @@
 /**
- * The part every REST API of the stack shares: a stage with JSON access logs, stage-wide throttling and
- * metrics, a usage plan with the same limits (and an optional daily quota), and the API key clients send
- * (created here, or an existing one the stack's other API already made).
+ * The part every REST API of the stack shares: a stage with JSON access logs (encrypted), stage-wide
+ * throttling and metrics. Keys, usage plans and WAF are the edge's (components/ingestEdge.ts), one set for
+ * both APIs.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,40 +21,35 @@ export const ACCESS_LOG_FORMAT = {
   time: "$context.requestTime",
 };
 
-export interface KeyedStageArgs {
+export interface ApiStageArgs {
   api: aws.apigateway.RestApi;
   deployment: aws.apigateway.Deployment;
-  /** Logical name of the stage, method settings and usage plan. */
+  /** Logical name of the stage and its method settings. */
   resourceName: string;
-  /** Logical name of the API key and its usage-plan key. */
-  keyResourceName: string;
   /** CloudWatch log group of the access logs. */
   accessLogGroupName: string;
-  usagePlanDescription: string;
   logRetentionDays?: pulumi.Input<number>;
+  /** KMS key encrypting the access log group. */
+  logKmsKeyArn: pulumi.Input<string>;
   throttleRateLimit?: pulumi.Input<number>;
   throttleBurstLimit?: pulumi.Input<number>;
-  quotaPerDay?: number;
-  /** Accept this existing key instead of creating one. */
-  apiKeyId?: pulumi.Input<string>;
   apiGatewayAccount?: pulumi.Resource;
   tags: Record<string, string>;
   parent: pulumi.Resource;
 }
 
-export interface KeyedStage {
-  stage: aws.apigateway.Stage;
-  /** The created key, or undefined when an existing key id was given. */
-  key?: aws.apigateway.ApiKey;
-}
-
-export function keyedStage(args: KeyedStageArgs): KeyedStage {
+export function apiStage(args: ApiStageArgs): aws.apigateway.Stage {
   const parent = { parent: args.parent };
   const rate = args.throttleRateLimit ?? 100;
   const burst = args.throttleBurstLimit ?? 200;
   const accessLogs = new aws.cloudwatch.LogGroup(
     `${args.resourceName}-access`,
-    { name: args.accessLogGroupName, retentionInDays: args.logRetentionDays ?? 30, tags: args.tags },
+    {
+      name: args.accessLogGroupName,
+      retentionInDays: args.logRetentionDays ?? 30,
+      kmsKeyId: args.logKmsKeyArn,
+      tags: args.tags,
+    },
     parent,
   );
   const stage = new aws.apigateway.Stage(
@@ -84,31 +79,5 @@ export function keyedStage(args: KeyedStageArgs): KeyedStage {
     },
     parent,
   );
-  const plan = new aws.apigateway.UsagePlan(
-    args.resourceName,
-    {
-      description: args.usagePlanDescription,
-      apiStages: [{ apiId: args.api.id, stage: stage.stageName }],
-      throttleSettings: { rateLimit: rate, burstLimit: burst },
-      ...(args.quotaPerDay !== undefined
-        ? { quotaSettings: { limit: args.quotaPerDay, period: "DAY" } }
-        : {}),
-      tags: args.tags,
-    },
-    parent,
-  );
-  const key =
-    args.apiKeyId === undefined
-      ? new aws.apigateway.ApiKey(
-          args.keyResourceName,
-          { description: "Emulator and producers", tags: args.tags },
-          parent,
-        )
-      : undefined;
-  new aws.apigateway.UsagePlanKey(
-    args.keyResourceName,
-    { keyId: key ? key.id : args.apiKeyId!, keyType: "API_KEY", usagePlanId: plan.id },
-    parent,
-  );
-  return { stage, key };
+  return stage;
 }

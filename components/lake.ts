@@ -9,7 +9,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accessLogDeliveryStatement, policyJson, tlsOnlyBucketPolicy } from "./defaults";
+import { accessLogDeliveryStatement, PolicyDocument, policyJson, tlsOnlyBucketPolicy } from "./defaults";
+import { KeyContext, lakeKeyPolicy, logsKeyPolicy, secretsKeyPolicy } from "./keyPolicies";
 import { secureBucket } from "./secureBucket";
 
 export interface LakeArgs {
@@ -68,27 +69,46 @@ export class Lake extends pulumi.ComponentResource {
   /** KMS key encrypting the lake; readers and writers need kms:Decrypt / kms:GenerateDataKey on it. */
   public readonly kmsKeyArn: pulumi.Output<string>;
   public readonly accessLogBucketName: pulumi.Output<string>;
+  /** KMS key of the stack's log groups (CloudWatch Logs uses it for this account's log groups here). */
+  public readonly logsKmsKeyArn: pulumi.Output<string>;
+  /** KMS key of the stack's secrets, usable through Secrets Manager only. */
+  public readonly secretsKmsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:storage:Lake", name, {}, opts);
     const tags = args.tags ?? {};
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
 
-    const key = new aws.kms.Key(
-      `${name}-lake`,
-      {
-        description: `Encrypts the ${name} data lake`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.kms.Alias(
-      `${name}-lake`,
-      { name: `alias/${name}-lake`, targetKeyId: key.keyId },
-      { parent: this },
-    );
+    const context = pulumi
+      .all([
+        identity.accountId,
+        aws.getRegionOutput({}, { parent: this }).region,
+        aws.getPartitionOutput({}, { parent: this }).partition,
+      ])
+      .apply(([accountId, region, partition]): KeyContext => ({ accountId, region, partition }));
+    // One key per kind of data, each with an explicit policy (components/keyPolicies.ts).
+    const newKey = (suffix: string, description: string, policy: (c: KeyContext) => PolicyDocument) => {
+      const k = new aws.kms.Key(
+        `${name}-${suffix}`,
+        {
+          description,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+          policy: context.apply((c) => policyJson(policy(c))),
+          tags,
+        },
+        { parent: this },
+      );
+      new aws.kms.Alias(
+        `${name}-${suffix}`,
+        { name: `alias/${name}-${suffix}`, targetKeyId: k.keyId },
+        { parent: this },
+      );
+      return k;
+    };
+    const key = newKey("lake", `Encrypts the ${name} data lake`, lakeKeyPolicy);
+    const logsKey = newKey("logs", `Encrypts the ${name} log groups`, logsKeyPolicy);
+    const secretsKey = newKey("secrets", `Encrypts the ${name} secrets`, secretsKeyPolicy);
 
     const logs = secureBucket(this, `${name}-access-logs`, {
       tags,
@@ -148,11 +168,15 @@ export class Lake extends pulumi.ComponentResource {
     this.bucketName = lake.bucket.bucket;
     this.bucketArn = lake.bucket.arn;
     this.kmsKeyArn = key.arn;
+    this.logsKmsKeyArn = logsKey.arn;
+    this.secretsKmsKeyArn = secretsKey.arn;
     this.accessLogBucketName = logs.bucket.bucket;
     this.registerOutputs({
       bucketName: this.bucketName,
       bucketArn: this.bucketArn,
       kmsKeyArn: this.kmsKeyArn,
+      logsKmsKeyArn: this.logsKmsKeyArn,
+      secretsKmsKeyArn: this.secretsKmsKeyArn,
       accessLogBucketName: this.accessLogBucketName,
     });
   }

@@ -18,6 +18,8 @@ export interface NetworkArgs {
   natGatewayMode?: NatGatewayMode;
   /** Days VPC flow logs are kept in CloudWatch Logs. Default 30. */
   flowLogRetentionDays?: pulumi.Input<number>;
+  /** KMS key encrypting the flow-log group (the stack's logs key). */
+  logKmsKeyArn: pulumi.Input<string>;
   /** Adopt this VPC instead of creating one. Default: create. Requires existingPrivateSubnetIds. */
   existingVpcId?: string;
   /** Private subnets (two or more AZs) of the adopted VPC. Default: none. Requires existingVpcId. */
@@ -57,7 +59,7 @@ export function planSubnets(vpcCidr: string, availabilityZoneCount: number): Sub
 }
 
 /** Rejects combinations that cannot both hold (pulumi-eks style: one exact message per rule). */
-export function validateNetworkArgs(args: NetworkArgs): void {
+export function validateNetworkArgs(args: Omit<NetworkArgs, "logKmsKeyArn">): void {
   const adopting = args.existingVpcId !== undefined;
   if (adopting !== (args.existingPrivateSubnetIds !== undefined)) {
     throw new Error("existingVpcId and existingPrivateSubnetIds must be given together");
@@ -220,7 +222,7 @@ export class Network extends pulumi.ComponentResource {
 
     const flowLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
-      { retentionInDays: args.flowLogRetentionDays ?? 30, tags },
+      { retentionInDays: args.flowLogRetentionDays ?? 30, kmsKeyId: args.logKmsKeyArn, tags },
       { parent: this },
     );
     const flowLogRole = new aws.iam.Role(

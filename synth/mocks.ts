@@ -244,6 +244,14 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
       latestRevision: 1,
     },
   }),
+  "aws:wafv2/webAcl:WebAcl": (name, inputs, { region, account, seed }) => {
+    const aclName = autoName(name, seed, inputs.name);
+    const id = uuid(seed);
+    return {
+      id,
+      state: { arn: `arn:aws:wafv2:${region}:${account}:regional/webacl/${aclName}/${id}`, capacity: 800 },
+    };
+  },
   "aws:sns/topic:Topic": (name, inputs, { region, account, seed }) => {
     const topicName = autoName(name, seed, inputs.name);
     const arn = `arn:aws:sns:${region}:${account}:${topicName}`;

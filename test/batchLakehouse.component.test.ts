@@ -34,6 +34,7 @@ import {
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const LAKE_ARN = "arn:aws:s3:::pp-lake";
+const SECRETS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/secrets-key";
 
 type Args = Omit<BatchLakehouseArgs, "code">;
 
@@ -43,6 +44,7 @@ function baseArgs(overrides: Partial<Args> = {}): Args {
     lakeBucketName: "pp-lake",
     lakeBucketArn: LAKE_ARN,
     kmsKeyArn: KEY,
+    secretsKmsKeyArn: SECRETS_KEY,
     topicPrefix: "pp",
     sparkVersion: "17.3.x-scala2.13",
     nodeType: "m5d.xlarge",
@@ -289,7 +291,8 @@ describe("BatchLakehouse (mocks)", () => {
     );
     const connection = one(mocks, "aws:secretsmanager/secret:Secret", "pp-databricks-connection");
     assert.equal(connection.inputs.name, "airflow/pp/connections/databricks_default");
-    assert.equal(connection.inputs.kmsKeyId, KEY);
+    // The secrets have their own key, usable through Secrets Manager only; not the lake's.
+    assert.equal(connection.inputs.kmsKeyId, SECRETS_KEY);
   });
 
   it("gives the DAG the job's id: the Variable it templates is the job id under MWAA's variables prefix", () => {
@@ -371,7 +374,7 @@ describe("BatchLakehouse (mocks)", () => {
         environmentName: "pp-airflow",
         dagBucketArn: String(one(mocks, "aws:s3/bucket:Bucket").state.arn),
         secretsPrefix: "airflow/pp/",
-        secretsKmsKeyArn: KEY,
+        secretsKmsKeyArn: SECRETS_KEY,
       }),
     );
     assert.ok(

@@ -59,8 +59,11 @@ describe("stack configuration", () => {
       ingest: {
         throttleRateLimit: 100,
         throttleBurstLimit: 200,
-        quotaPerDay: undefined,
+        clients: ["emulator"],
+        quotaPerDay: 1000000,
+        wafRateLimitPer5Min: 20000,
         functionMemoryMb: 512,
+        functionReservedConcurrency: undefined,
       },
       batch: {
         nodeType: "m5d.large",

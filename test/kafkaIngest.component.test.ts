@@ -16,6 +16,7 @@ import {
 import { installMocks, parseJson, promiseOf, RecordedResource, RecordingMocks, settle } from "../synth/mocks";
 
 const PLUGIN_URL = "https://plugins.example.com/confluentinc-kafka-connect-s3-10.5.13.zip";
+const LOG_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/log-key";
 const KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const CLUSTER_ARN =
   "arn:aws:kafka:eu-west-1:123456789012:cluster/pp-cluster/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab-2";
@@ -28,6 +29,7 @@ function baseArgs(overrides: Partial<KafkaIngestArgs> = {}): KafkaIngestArgs {
     lakeBucketName: "pp-lake-1234567",
     lakeBucketArn: "arn:aws:s3:::pp-lake-1234567",
     kmsKeyArn: KMS_KEY_ARN,
+    logKmsKeyArn: LOG_KEY_ARN,
     sinkPluginLocation: PLUGIN_URL,
     ...overrides,
   };
@@ -79,13 +81,11 @@ describe("KafkaIngest (mocks)", () => {
       "aws:apigateway/restApi:RestApi": 1,
       "aws:apigateway/resource:Resource": 2,
       "aws:apigateway/method:Method": 1,
+      "aws:apigateway/requestValidator:RequestValidator": 1,
       "aws:apigateway/integration:Integration": 1,
       "aws:apigateway/deployment:Deployment": 1,
       "aws:apigateway/stage:Stage": 1,
       "aws:apigateway/methodSettings:MethodSettings": 1,
-      "aws:apigateway/usagePlan:UsagePlan": 1,
-      "aws:apigateway/apiKey:ApiKey": 1,
-      "aws:apigateway/usagePlanKey:UsagePlanKey": 1,
       "aws:s3/bucketObjectv2:BucketObjectv2": 1,
       "aws:mskconnect/customPlugin:CustomPlugin": 1,
       "aws:mskconnect/workerConfiguration:WorkerConfiguration": 1,
@@ -182,7 +182,22 @@ describe("KafkaIngest (mocks)", () => {
         logGroupArn,
         region: "eu-west-1",
         accountId: "123456789012",
+        subnetIds: baseArgs().subnetIds as string[],
+        securityGroupIds: [
+          mocks.ofType("aws:ec2/securityGroup:SecurityGroup").find((g) => g.name === "pp-ingest-fn")!.id!,
+        ],
       }),
+    );
+    // Its network interfaces only in its own subnets, with its own security group.
+    const eni = doc.Statement.find((s) => s.Sid === "ManageVpcNetworkInterfaces")!;
+    assert.deepEqual(
+      (eni.Resource as string[]).filter((r) => !r.includes(":network-interface/")),
+      [
+        ...(baseArgs().subnetIds as string[]).map((id) => `arn:aws:ec2:eu-west-1:123456789012:subnet/${id}`),
+        `arn:aws:ec2:eu-west-1:123456789012:security-group/${
+          mocks.ofType("aws:ec2/securityGroup:SecurityGroup").find((g) => g.name === "pp-ingest-fn")!.id
+        }`,
+      ],
     );
     const write = doc.Statement.find((s) => s.Sid === "WriteStackTopics")!;
     assert.deepEqual(
@@ -235,8 +250,6 @@ describe("KafkaIngest (mocks)", () => {
       [settings.throttlingRateLimit, settings.throttlingBurstLimit, settings.metricsEnabled],
       [100, 200, true],
     );
-    const plan = only(mocks, "aws:apigateway/usagePlan:UsagePlan");
-    assert.deepEqual(plan.inputs.throttleSettings, { rateLimit: 100, burstLimit: 200 });
     const stage = only(mocks, "aws:apigateway/stage:Stage");
     const accessLogs = mocks
       .ofType("aws:cloudwatch/logGroup:LogGroup")
@@ -251,8 +264,9 @@ describe("KafkaIngest (mocks)", () => {
     ]);
     const permission = only(mocks, "aws:lambda/permission:Permission");
     assert.match(String(permission.inputs.sourceArn), /\/\*\/POST\/topics\/\*$/);
-    const key = await (ingest.apiKey as unknown as { isSecret: Promise<boolean> }).isSecret;
-    assert.equal(key, true, "the API key output is a secret");
+    // Keys and usage plans are the edge's (components/ingestEdge.ts), not the API's.
+    assert.equal(mocks.ofType("aws:apigateway/apiKey:ApiKey").length, 0);
+    assert.equal(await promiseOf(ingest.stage.arn), String(stage.state.arn));
   });
 
   it("sinks the topics into the lake's topics/ prefix with IAM auth, TLS and a least-privilege role", () => {
@@ -323,7 +337,7 @@ describe("KafkaIngest (mocks)", () => {
       new KafkaIngest("b", baseArgs({ topicPrefix: "bb", brokersPerAz: 2, topicPartitions: 6 })),
     ]);
     const custom = two.resources.filter((r) => r.custom);
-    assert.equal(custom.length, 76);
+    assert.equal(custom.length, 72);
     const keys = custom.map((r) => `${r.type}::${r.name}`);
     assert.equal(new Set(keys).size, keys.length);
     const clusters = two.ofType("aws:msk/cluster:Cluster");

@@ -21,9 +21,21 @@ const forBucket = (mocks: RecordingMocks, type: string, bucket: RecordedResource
 };
 
 describe("Lake", () => {
-  it("creates two buckets with every protection and a rotated KMS key, 17 resources in all", async () => {
+  it("creates two buckets with every protection and three rotated KMS keys (lake, logs, secrets), 21 resources in all", async () => {
     const mocks = await render(() => [new Lake("lake", {})]);
-    assert.equal(mocks.resources.filter((r) => r.custom).length, 17);
+    assert.equal(mocks.resources.filter((r) => r.custom).length, 21);
+    // One key per kind of data, each with an explicit policy (components/keyPolicies.ts, test/keyPolicies.test.ts).
+    const keys = mocks.ofType("aws:kms/key:Key");
+    assert.deepEqual(keys.map((k) => k.name).sort(), ["lake-lake", "lake-logs", "lake-secrets"]);
+    for (const k of keys) {
+      assert.equal(k.inputs.enableKeyRotation, true);
+      const policy = parseJson<PolicyDocument>(k.inputs.policy);
+      assert.equal(policy.Statement[0].Sid, "AccountAdministersKey");
+    }
+    assert.match(
+      JSON.stringify(parseJson(keys.find((k) => k.name === "lake-secrets")!.inputs.policy)),
+      /secretsmanager\.eu-west-1\.amazonaws\.com/,
+    );
     const buckets = mocks.ofType("aws:s3/bucket:Bucket");
     assert.deepEqual(buckets.map((b) => b.name).sort(), ["lake-access-logs", "lake-lake"]);
     for (const bucket of buckets) {
@@ -129,7 +141,7 @@ describe("Lake", () => {
 
   it("lets two lakes live in one stack without name clashes", async () => {
     const mocks = await render(() => [new Lake("a", { forceDestroy: true }), new Lake("b", {})]);
-    assert.equal(mocks.resources.filter((r) => r.custom).length, 34);
+    assert.equal(mocks.resources.filter((r) => r.custom).length, 42);
     const names = mocks.ofType("aws:s3/bucket:Bucket").map((b) => b.id);
     assert.equal(new Set(names).size, 4);
     assert.deepEqual(
@@ -137,7 +149,7 @@ describe("Lake", () => {
         .ofType("aws:kms/alias:Alias")
         .map((a) => a.inputs.name)
         .sort(),
-      ["alias/a-lake", "alias/b-lake"],
+      ["alias/a-lake", "alias/a-logs", "alias/a-secrets", "alias/b-lake", "alias/b-logs", "alias/b-secrets"],
     );
     const forceDestroy = mocks.ofType("aws:s3/bucket:Bucket").filter((b) => b.inputs.forceDestroy === true);
     assert.deepEqual(forceDestroy.map((b) => b.name).sort(), ["a-access-logs", "a-lake"]);

@@ -15,6 +15,7 @@ async function render(build: () => Network): Promise<{ mocks: RecordingMocks; ne
   return { mocks, network };
 }
 
+const LOG_KEY = "arn:aws:kms:eu-west-1:123456789012:key/log-key";
 const count = (mocks: RecordingMocks, type: string) => mocks.ofType(type).length;
 
 describe("planSubnets", () => {
@@ -68,7 +69,9 @@ describe("validateNetworkArgs", () => {
 
 describe("Network (created VPC)", () => {
   it("creates private subnets in two AZs behind one NAT gateway, with an S3 endpoint and flow logs", async () => {
-    const { mocks, network } = await render(() => new Network("net", { tags: { team: "data" } }));
+    const { mocks, network } = await render(
+      () => new Network("net", { logKmsKeyArn: LOG_KEY, tags: { team: "data" } }),
+    );
     assert.equal(count(mocks, "aws:ec2/vpc:Vpc"), 1);
     assert.equal(count(mocks, "aws:ec2/subnet:Subnet"), 4);
     assert.equal(count(mocks, "aws:ec2/natGateway:NatGateway"), 1);
@@ -95,7 +98,7 @@ describe("Network (created VPC)", () => {
   });
 
   it("routes private subnets only through NAT and leaves the default security group without rules", async () => {
-    const { mocks } = await render(() => new Network("net", {}));
+    const { mocks } = await render(() => new Network("net", { logKmsKeyArn: LOG_KEY }));
     const nat = mocks.ofType("aws:ec2/natGateway:NatGateway")[0];
     const privateTables = mocks
       .ofType("aws:ec2/routeTable:RouteTable")
@@ -118,7 +121,9 @@ describe("Network (created VPC)", () => {
   });
 
   it("gives the flow-log role only write access to its own log group", async () => {
-    const { mocks } = await render(() => new Network("net", { flowLogRetentionDays: 90 }));
+    const { mocks } = await render(
+      () => new Network("net", { logKmsKeyArn: LOG_KEY, flowLogRetentionDays: 90 }),
+    );
     const group = mocks.ofType("aws:cloudwatch/logGroup:LogGroup")[0];
     assert.equal(group.inputs.retentionInDays, 90);
     const groupArn = group.state.arn as string;
@@ -142,7 +147,12 @@ describe("Network (created VPC)", () => {
   it("puts one NAT gateway in each AZ in per-az mode", async () => {
     const { mocks } = await render(
       () =>
-        new Network("net", { availabilityZoneCount: 3, natGatewayMode: "per-az", cidrBlock: "10.30.0.0/16" }),
+        new Network("net", {
+          logKmsKeyArn: LOG_KEY,
+          availabilityZoneCount: 3,
+          natGatewayMode: "per-az",
+          cidrBlock: "10.30.0.0/16",
+        }),
     );
     const nats = mocks.ofType("aws:ec2/natGateway:NatGateway");
     assert.equal(nats.length, 3);
@@ -157,7 +167,7 @@ describe("Network (created VPC)", () => {
   });
 
   it("parents every child to the component", async () => {
-    const { mocks } = await render(() => new Network("net", {}));
+    const { mocks } = await render(() => new Network("net", { logKmsKeyArn: LOG_KEY }));
     const component = mocks.ofType("pinterest-pipeline:network:Network")[0];
     assert.ok(component.urn.length > 0);
     for (const r of mocks.resources.filter((x) => x.custom)) {
@@ -170,7 +180,12 @@ describe("Network (adopted VPC)", () => {
   it("creates nothing and passes the adopted VPC and subnets through", async () => {
     const subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"];
     const { mocks, network } = await render(
-      () => new Network("net", { existingVpcId: "vpc-0123456789abcdef0", existingPrivateSubnetIds: subnets }),
+      () =>
+        new Network("net", {
+          logKmsKeyArn: LOG_KEY,
+          existingVpcId: "vpc-0123456789abcdef0",
+          existingPrivateSubnetIds: subnets,
+        }),
     );
     assert.equal(mocks.resources.filter((r) => r.custom).length, 0);
     assert.equal(await promiseOf(network.vpcId), "vpc-0123456789abcdef0");

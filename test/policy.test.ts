@@ -12,7 +12,18 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { checkGraph, policyConfigFor, Violation } from "../policy/offline";
 import { guardrails } from "../policy/pack";
-import { RULES } from "../policy/rules";
+import {
+  ALL_POLICY_DOCUMENTS,
+  IDENTITY_POLICY_DOCUMENTS,
+  LONG_LIVED_CREDENTIAL_TYPES,
+  NEUTRAL_TYPES,
+  POLICY_ATTACHMENTS,
+  RESOURCE_POLICY_DOCUMENTS,
+  RULE_TYPES,
+  RULES,
+} from "../policy/rules";
+import { NAMED_TYPES, STATEFUL_TYPES } from "../policy/resourceClasses";
+import { lakeKeyPolicy } from "../components/keyPolicies";
 import { parseUrn, Suppression, SUPPRESSIONS, validateSuppressions } from "../policy/suppressions";
 import { SynthGraph } from "../synth/synth";
 import { ROOT, synthCli } from "./fixtures/synthCli";
@@ -89,6 +100,39 @@ function bucket(drop?: string, replace: Record<string, Record<string, unknown>> 
 
 const one = (type: string, inputs: Record<string, unknown>, name = "r"): Res[] => [{ type, name, inputs }];
 
+/** One resource of each type in `sources`, holding `policy` wherever that type keeps a policy document. */
+function everyDocumentType(sources: Record<string, unknown>, policy: string): Res[][] {
+  return Object.keys(sources).map((type) =>
+    one(type, {
+      policy,
+      policyDocument: policy,
+      inlinePolicy: policy,
+      inlinePolicies: [{ name: "p", policy }],
+      assumeRolePolicy: doc(),
+    }),
+  );
+}
+
+const V2: Record<string, string> = {
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  "aws:s3/bucketVersioning:BucketVersioning": "aws:s3/bucketVersioningV2:BucketVersioningV2",
+  "aws:s3/bucketLogging:BucketLogging": "aws:s3/bucketLoggingV2:BucketLoggingV2",
+};
+
+/**
+ * A bucket rule's other ways to go wrong: the deprecated BucketV2 with the bad companion, and the bad value in
+ * the companion's deprecated V2 type.
+ */
+function bucketVariants(companion: string, bad: Record<string, unknown>): Res[][] {
+  const broken = bucket(undefined, { [companion]: bad });
+  const out = [
+    broken.map((r) => (r.type === "aws:s3/bucket:Bucket" ? { ...r, type: "aws:s3/bucketV2:BucketV2" } : r)),
+  ];
+  if (V2[companion]) out.push(broken.map((r) => (r.type === companion ? { ...r, type: V2[companion] } : r)));
+  return out;
+}
+
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const MSK = "aws:msk/cluster:Cluster";
 const MSK_OK = {
@@ -155,34 +199,65 @@ const TOPIC = (policy?: string): Res[] => [
     : []),
 ];
 
+const WEB_ACL: Res = {
+  type: "aws:wafv2/webAcl:WebAcl",
+  name: "acl",
+  id: "arn:aws:wafv2:eu-west-1:1:regional/webacl/acl/1",
+  inputs: {
+    name: "acl",
+    rules: [
+      { statement: { rateBasedStatement: { limit: 100, aggregateKeyType: "IP" } } },
+      {
+        statement: { managedRuleGroupStatement: { vendorName: "AWS", name: "AWSManagedRulesCommonRuleSet" } },
+      },
+    ],
+  },
+};
+
 /** Per rule: resources that satisfy it, resources that break it, and what the violation must say. */
-const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
+const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp; more?: Res[][] }> = {
   "iam-no-wildcard-actions": {
     ok: one(ROLE_POLICY, { policy: doc(allow(["s3:GetObject"], "arn:aws:s3:::b/*")) }),
     bad: one(ROLE_POLICY, { policy: doc(allow(["s3:*"], "arn:aws:s3:::b/*")) }),
     says: /wildcard actions: s3:\*/,
-  },
-  "iam-no-wildcard-actions-managed": {
-    ok: one("aws:iam/policy:Policy", { policy: doc(allow("kinesis:GetRecords", "arn:aws:kinesis:x")) }),
-    bad: one("aws:iam/policy:Policy", { policy: doc(allow("kinesis:Get*", "arn:aws:kinesis:x")) }),
-    says: /kinesis:Get\*/,
+    more: everyDocumentType(ALL_POLICY_DOCUMENTS, doc(allow(["kinesis:Get*"], "arn:aws:kinesis:x"))),
   },
   "iam-resources-scoped": {
     ok: one(ROLE_POLICY, {
-      policy: doc(allow(["ec2:DescribeSubnets"], "*"), allow("s3:GetObject", "arn:aws:s3:::b/*")),
+      policy: doc(
+        allow(["ec2:DescribeSubnets"], "*"),
+        allow("s3:GetObject", "arn:aws:s3:::b/raw/*"),
+        allow("iam:PassRole", "arn:aws:iam::123456789012:role/pinpipe-dev-batch"),
+      ),
     }),
     bad: one(ROLE_POLICY, { policy: doc(allow(["s3:GetObject"], "*")) }),
     says: /s3:GetObject on every resource/,
+    more: [
+      ...everyDocumentType(IDENTITY_POLICY_DOCUMENTS, doc(allow("logs:PutLogEvents", "*"))),
+      // Resource wildcards: every bucket, every role, any account.
+      one(ROLE_POLICY, { policy: doc(allow("s3:GetObject", "arn:aws:s3:::*")) }),
+      one("aws:iam/policy:Policy", {
+        policy: doc(allow("iam:PassRole", "arn:aws:iam::123456789012:role/*")),
+      }),
+      one(ROLE_POLICY, { policy: doc(allow("kms:Decrypt", "arn:aws:kms:eu-west-1:*:key/k")) }),
+    ],
   },
-  "iam-resources-scoped-managed": {
-    ok: one("aws:iam/policy:Policy", { policy: doc(allow("logs:DescribeLogGroups", "*")) }),
-    bad: one("aws:iam/policy:Policy", { policy: doc(allow("logs:PutLogEvents", "*")) }),
-    says: /logs:PutLogEvents/,
-  },
-  "iam-role-no-managed-policies": {
-    ok: one("aws:iam/role:Role", { assumeRolePolicy: doc() }),
+  "iam-no-aws-managed-policies": {
+    ok: [
+      ...one("aws:iam/role:Role", { assumeRolePolicy: doc() }),
+      ...one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {
+        policyArn: "arn:aws:iam::123456789012:policy/own",
+      }),
+    ],
     bad: one("aws:iam/role:Role", { managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }),
     says: /AdministratorAccess/,
+    more: Object.keys(POLICY_ATTACHMENTS).map((type) =>
+      one(type, {
+        policyArn: "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+        policyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"],
+        managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"],
+      }),
+    ),
   },
   "iam-role-trust-scoped": {
     ok: one("aws:iam/role:Role", {
@@ -197,40 +272,72 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
     }),
     says: /any principal/,
   },
-  "iam-no-users": { ok: [], bad: one("aws:iam/user:User", { name: "ci" }), says: /IAM user/ },
-  "iam-no-access-keys": {
-    ok: [],
+  "resource-policies-not-open": {
+    ok: one("aws:s3/bucketPolicy:BucketPolicy", {
+      policy: doc({
+        ...allow("s3:GetObject", "arn:aws:s3:::b/*"),
+        Principal: { AWS: "arn:aws:iam::1:root" },
+      }),
+    }),
+    bad: one("aws:sqs/queuePolicy:QueuePolicy", {
+      policy: doc({ ...allow("sqs:SendMessage", "arn:aws:sqs:x"), Principal: "*" }),
+    }),
+    says: /any principal \('\*'\) sqs:SendMessage without a condition/,
+    more: everyDocumentType(
+      RESOURCE_POLICY_DOCUMENTS,
+      doc({ ...allow("kms:Decrypt", "*"), Principal: { AWS: "*" } }),
+    ),
+  },
+  "no-long-lived-credentials": {
+    ok: one("aws:iam/role:Role", { assumeRolePolicy: doc() }),
     bad: one("aws:iam/accessKey:AccessKey", { user: "ci" }),
-    says: /access key/,
+    says: /creates AccessKey, a long-lived credential/,
+    more: LONG_LIVED_CREDENTIAL_TYPES.map((type) => one(type, {})),
   },
   "kms-rotation-enabled": {
     ok: one("aws:kms/key:Key", { enableKeyRotation: true }),
     bad: one("aws:kms/key:Key", { enableKeyRotation: false }),
     says: /rotation/,
   },
-  "kms-key-policy-no-wildcards": {
+  "kms-key-policy-explicit": {
     ok: one("aws:kms/key:Key", {
-      policy: doc({
-        Effect: "Allow",
-        Principal: { AWS: "arn:aws:iam::1:root" },
-        Action: ["kms:DescribeKey"],
-        Resource: "*",
-      }),
+      policy: JSON.stringify(lakeKeyPolicy({ accountId: "1", region: "eu-west-1" })),
     }),
-    bad: one("aws:kms/key:Key", {
-      policy: doc({
-        Effect: "Allow",
-        Principal: { AWS: "arn:aws:iam::1:root" },
-        Action: "kms:*",
-        Resource: "*",
+    bad: one("aws:kms/key:Key", {}),
+    says: /has no explicit key policy/,
+    more: [
+      // Use granted to the account directly, not through a service: an IAM grant alone would open it.
+      one("aws:kms/key:Key", {
+        policy: doc({
+          Sid: "Use",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::1:root" },
+          Action: ["kms:Decrypt"],
+          Resource: "*",
+        }),
       }),
-    }),
-    says: /kms:\*/,
+      [
+        { type: "aws:kms/key:Key", name: "k", id: "key-1", inputs: { policy: doc() } },
+        ...one("aws:kms/keyPolicy:KeyPolicy", {
+          keyId: "key-1",
+          policy: doc({
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::1:root" },
+            Action: "kms:Encrypt",
+            Resource: "*",
+          }),
+        }),
+      ],
+    ],
   },
   "s3-encrypted": {
     ok: bucket(),
     bad: bucket("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"),
     says: /bucket 'data' has no default encryption/,
+    more: bucketVariants(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "none" } }] },
+    ),
   },
   "s3-versioned": {
     ok: bucket(),
@@ -238,6 +345,9 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
       "aws:s3/bucketVersioning:BucketVersioning": { versioningConfiguration: { status: "Suspended" } },
     }),
     says: /is not versioned/,
+    more: bucketVariants("aws:s3/bucketVersioning:BucketVersioning", {
+      versioningConfiguration: { status: "Suspended" },
+    }),
   },
   "s3-public-access-blocked": {
     ok: bucket(),
@@ -245,6 +355,9 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": { restrictPublicBuckets: false },
     }),
     says: /public access/,
+    more: bucketVariants("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", {
+      blockPublicAcls: false,
+    }),
   },
   "s3-tls-only": {
     ok: bucket(),
@@ -252,16 +365,33 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
       "aws:s3/bucketPolicy:BucketPolicy": { policy: doc(allow("s3:GetObject", "arn:aws:s3:::b/*")) },
     }),
     says: /without TLS/,
+    more: bucketVariants("aws:s3/bucketPolicy:BucketPolicy", { policy: doc() }),
   },
   "s3-acls-disabled": {
     ok: bucket(),
     bad: bucket("aws:s3/bucketOwnershipControls:BucketOwnershipControls"),
     says: /ACLs/,
+    more: bucketVariants("aws:s3/bucketOwnershipControls:BucketOwnershipControls", {
+      rule: { objectOwnership: "ObjectWriter" },
+    }),
+  },
+  "s3-no-acl-grants": {
+    ok: bucket(),
+    bad: one("aws:s3/bucketAcl:BucketAcl", { bucket: "b-123", acl: "public-read" }),
+    says: /sets ACLs \(public-read\)/,
+    more: [
+      one("aws:s3/bucketAclV2:BucketAclV2", { bucket: "b", acl: "authenticated-read" }),
+      one("aws:s3/bucket:Bucket", { acl: "public-read-write" }),
+      one("aws:s3/bucketV2:BucketV2", {
+        grants: [{ type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }],
+      }),
+    ],
   },
   "s3-access-logged": {
     ok: bucket(),
     bad: bucket("aws:s3/bucketLogging:BucketLogging"),
     says: /no server access logging/,
+    more: bucketVariants("aws:s3/bucketLogging:BucketLogging", { targetBucket: undefined }),
   },
   "kinesis-encrypted": {
     ok: one("aws:kinesis/stream:Stream", { encryptionType: "KMS", kmsKeyId: "alias/aws/kinesis" }),
@@ -305,6 +435,7 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
     ok: stage({ throttlingRateLimit: 50, throttlingBurstLimit: 100, metricsEnabled: true }),
     bad: stage(undefined),
     says: /stage 'api' has no stage-wide throttling/,
+    more: [stage({ throttlingRateLimit: 50, metricsEnabled: true })],
   },
   "apigw-authenticated": {
     ok: one("aws:apigateway/method:Method", {
@@ -318,6 +449,41 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
       apiKeyRequired: false,
     }),
     says: /POST requires neither an API key nor an authorizer/,
+  },
+  "apigw-behind-waf": {
+    ok: [
+      ...stage(undefined),
+      ...one("aws:wafv2/webAclAssociation:WebAclAssociation", {
+        resourceArn: "arn:aws:apigateway:eu-west-1::/restapis/api-1/stages/v1",
+        webAclArn: "arn:acl",
+      }),
+    ],
+    bad: stage(undefined),
+    says: /stage 'api' has no WAF web ACL/,
+    more: [
+      [
+        ...stage(undefined),
+        ...one("aws:wafv2/webAclAssociation:WebAclAssociation", {
+          resourceArn: "arn:aws:apigateway:eu-west-1::/restapis/other/stages/v1",
+        }),
+      ],
+    ],
+  },
+  "waf-managed-rules-rate-limited-logged": {
+    ok: [
+      WEB_ACL,
+      ...one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", { resourceArn: WEB_ACL.id }),
+    ],
+    bad: [{ ...WEB_ACL, inputs: { ...WEB_ACL.inputs, rules: [] } }],
+    says: /does not run AWSManagedRulesCommonRuleSet/,
+    more: [
+      [
+        WEB_ACL,
+        ...one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", {
+          resourceArn: "arn:other",
+        }),
+      ],
+    ],
   },
   "apigw-no-data-trace": {
     ok: one("aws:apigateway/methodSettings:MethodSettings", { settings: { dataTraceEnabled: false } }),
@@ -349,11 +515,10 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
       fromPort: 22,
     }),
     says: /admits 0\.0\.0\.0\/0/,
-  },
-  "sg-no-open-ingress-inline": {
-    ok: one("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ cidrBlocks: ["10.0.0.0/16"] }] }),
-    bad: one("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ ipv6CidrBlocks: ["::/0"] }] }),
-    says: /admits ::\/0/,
+    more: [
+      one("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ ipv6CidrBlocks: ["::/0"] }] }),
+      one("aws:ec2/securityGroupRule:SecurityGroupRule", { type: "ingress", cidrBlocks: ["0.0.0.0/0"] }),
+    ],
   },
   "default-sg-closed": {
     ok: one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", { ingress: [], egress: [] }),
@@ -367,6 +532,12 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
     ],
     bad: [{ type: "aws:ec2/vpc:Vpc", name: "vpc", id: "vpc-1", inputs: {} }],
     says: /VPC 'vpc' has no flow log/,
+    more: [
+      [
+        { type: "aws:ec2/vpc:Vpc", name: "vpc", id: "vpc-1", inputs: {} },
+        ...one("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-other" }),
+      ],
+    ],
   },
   "mwaa-private-and-logged": {
     ok: one("aws:mwaa/environment:Environment", {
@@ -388,6 +559,23 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
     ok: one("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 14 }),
     bad: one("aws:cloudwatch/logGroup:LogGroup", {}),
     says: /forever/,
+  },
+  "logs-encrypted": {
+    ok: one("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 14, kmsKeyId: "arn:aws:kms:x" }),
+    bad: one("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 14 }),
+    says: /not encrypted with a customer managed key/,
+  },
+  "apigw-usage-plan-bounded": {
+    ok: one("aws:apigateway/usagePlan:UsagePlan", {
+      apiStages: [{ apiId: "a", stage: "v1" }],
+      throttleSettings: { rateLimit: 10, burstLimit: 20 },
+      quotaSettings: { limit: 100000, period: "DAY" },
+    }),
+    bad: one("aws:apigateway/usagePlan:UsagePlan", {
+      apiStages: [{ apiId: "a", stage: "v1" }],
+      throttleSettings: { rateLimit: 10, burstLimit: 20 },
+    }),
+    says: /sets no quota/,
   },
   "sns-encrypted": {
     ok: one("aws:sns/topic:Topic", { kmsMasterKeyId: "k" }),
@@ -421,6 +609,7 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
     ok: [{ type: "aws:kinesis/stream:Stream", name: "s", inputs: { name: "s" }, options: { protect: true } }],
     bad: [{ type: "aws:kms/key:Key", name: "k", inputs: {}, options: { deleteBeforeReplace: true } }],
     says: /aws:kms\/key:Key is not protected/,
+    more: [...STATEFUL_TYPES].map((type) => [{ type, name: "x", inputs: {} }]),
   },
   "named-resources-replaced-delete-first": {
     ok: [
@@ -442,6 +631,12 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp }> = {
       },
     ],
     says: /fixed name but is not replaced delete-first/,
+    more: [...NAMED_TYPES].map(([type, key]) => [{ type, name: "x", inputs: { [key]: "fixed" } }]),
+  },
+  "pack-judges-every-type": {
+    ok: [...one("aws:ec2/subnet:Subnet", {}), ...one("aws:kinesis/stream:Stream", {})],
+    bad: one("aws:lightsail/instance:Instance", {}),
+    says: /no rule judges aws:lightsail\/instance:Instance/,
   },
   "databricks-job-operable": {
     ok: one(JOB, JOB_OK),
@@ -492,6 +687,35 @@ describe("policy pack (policy/)", () => {
       fs.readFileSync(path.join(ROOT, ".github/workflows/pulumi.yml"), "utf8"),
       /policyPackConfigs: policy\/config\.\$\{\{ inputs\.stack \}\}\.json/,
     );
+  });
+
+  for (const [rule, c] of Object.entries(CASES).filter(([, c]) => c.more)) {
+    it(`${rule}: reports each other way of breaking it`, async () => {
+      for (const scenario of c.more!) {
+        const found = onlyRule(await checkGraph(graph(scenario), unsuppressed), rule);
+        assert.ok(found.length > 0, `${rule} reports ${scenario.map((r) => r.type).join(" + ")}`);
+      }
+    });
+  }
+
+  it("shows, per rule, each resource type that can violate it", async () => {
+    for (const rule of RULES) {
+      const c = CASES[rule.name];
+      const violating = new Set<string>();
+      for (const scenario of [c.bad, ...(c.more ?? [])])
+        if (onlyRule(await checkGraph(graph(scenario), unsuppressed), rule.name).length > 0)
+          for (const r of scenario) violating.add(r.type);
+      const missing = (RULE_TYPES.get(rule.name) ?? []).filter((t) => !violating.has(t));
+      assert.deepEqual(missing, [], `${rule.name}: no case shows these types violating it`);
+    }
+  });
+
+  it("knows every type of both stacks: judged by a rule or neutral with a reason, never both unknown", () => {
+    for (const [type, reason] of Object.entries(NEUTRAL_TYPES)) {
+      assert.ok(reason.length >= 10, `${type} needs a reason`);
+      for (const [rule, types] of RULE_TYPES)
+        assert.ok(!types.includes(type), `${type} is neutral and judged by ${rule}`);
+    }
   });
 
   it("links a bucket's companions through property dependencies when ids are not known yet", async () => {

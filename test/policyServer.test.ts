@@ -175,22 +175,27 @@ describe("policy pack served over Pulumi's analyzer protocol", function () {
     );
   });
 
-  it("applies the suppressions: dev's public Airflow passes, prod's does not", async () => {
-    const logs = Object.fromEntries(
-      ["dagProcessingLogs", "schedulerLogs", "taskLogs", "webserverLogs", "workerLogs"].map((k) => [
-        k,
-        { enabled: true },
-      ]),
-    );
-    const env = { webserverAccessMode: "PUBLIC_ONLY", loggingConfiguration: logs };
+  it("applies the suppressions: the named resource passes, another of its type does not", async () => {
+    const eni = {
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["ec2:CreateNetworkInterface"],
+            Resource: ["arn:aws:ec2:eu-west-1:123456789012:network-interface/*"],
+          },
+        ],
+      }),
+    };
     assert.deepEqual(
-      await analyze("aws:mwaa/environment:Environment", "pinpipe-dev-airflow", "dev", env),
+      await analyze("aws:iam/rolePolicy:RolePolicy", "pinpipe-prod-ingest-fn", "prod", eni),
       [],
     );
-    const prod = await analyze("aws:mwaa/environment:Environment", "pinpipe-prod-airflow", "prod", env);
+    const other = await analyze("aws:iam/rolePolicy:RolePolicy", "pinpipe-prod-other", "prod", eni);
     assert.deepEqual(
-      prod.map((d) => d.getPolicyname()),
-      ["mwaa-private-and-logged"],
+      other.map((d) => d.getPolicyname()),
+      ["iam-resources-scoped"],
     );
   });
 

@@ -21,8 +21,8 @@ describe("offline synth", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const [stack, expected] of [
-    ["dev", { resources: 208, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
-    ["prod", { resources: 217, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+    ["dev", { resources: 217, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
+    ["prod", { resources: 232, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -41,7 +41,7 @@ describe("offline synth", () => {
       const components = new Set(
         graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn),
       );
-      assert.equal(components.size, 9);
+      assert.equal(components.size, 10);
       for (const r of graph.resources.filter((x) => !x.type.startsWith("pinterest-pipeline:"))) {
         assert.ok(
           r.parent !== null && components.has(r.parent),
@@ -54,6 +54,7 @@ describe("offline synth", () => {
         "airflowWebserverUrl",
         "alarmTopicArn",
         "apiKey",
+        "apiKeys",
         "batchJobId",
         "batchJobUrl",
         "batchTablesLocation",
@@ -75,6 +76,7 @@ describe("offline synth", () => {
         "vpcId",
       ]);
       assert.equal(graph.outputs.apiKey, "[secret]", "the API key never appears in the graph");
+      assert.equal(graph.outputs.apiKeys, "[secret]", "nor any client's key");
       assert.deepEqual(graph.outputs.kafkaTopics, [
         `pinpipe-${stack}.pin`,
         `pinpipe-${stack}.geo`,

@@ -56,6 +56,8 @@ export interface BatchLakehouseArgs {
   lakeBucketArn: pulumi.Input<string>;
   /** The lake's KMS key: the job decrypts and encrypts with it; the secrets are encrypted with it. */
   kmsKeyArn: pulumi.Input<string>;
+  /** KMS key of the secrets (Airflow's Databricks connection and job id), usable through Secrets Manager only. */
+  secretsKmsKeyArn: pulumi.Input<string>;
   /** The raw topics are `<topicPrefix>.pin|geo|user`. Required. */
   topicPrefix: string;
   /** Databricks runtime of the job cluster, e.g. "17.3.x-scala2.13". Required. */
@@ -236,7 +238,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
       {
         name: secretNames.jobIdVariable,
         description: `Airflow Variable ${JOB_ID_VARIABLE}: id of the ${args.namePrefix}-batch Databricks job`,
-        kmsKeyId: args.kmsKeyArn,
+        kmsKeyId: args.secretsKmsKeyArn,
         recoveryWindowInDays: 7,
         tags,
       },
@@ -252,7 +254,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
       {
         name: secretNames.connection,
         description: `Airflow connection ${DATABRICKS_CONNECTION}: the ${args.namePrefix}-batch-runner service principal (OAuth)`,
-        kmsKeyId: args.kmsKeyArn,
+        kmsKeyId: args.secretsKmsKeyArn,
         recoveryWindowInDays: 7,
         tags,
       },
@@ -393,7 +395,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         {
           role: executionRole.id,
           policy: pulumi
-            .all([identity.accountId, region.region, dagBucket.bucket.arn, args.kmsKeyArn])
+            .all([identity.accountId, region.region, dagBucket.bucket.arn, args.secretsKmsKeyArn])
             .apply(([account, regionName, dagBucketArn, key]) =>
               policyJson(
                 mwaaExecutionPolicy({

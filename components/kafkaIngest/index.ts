@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { policyJson, serviceTrustPolicy } from "../defaults";
 import { EventKind, EVENT_KINDS } from "../events";
-import { keyedStage } from "../apiStage";
+import { apiStage } from "../apiStage";
 import { connectorPolicy, ingestFunctionPolicy } from "./policies";
 import {
   parsePluginLocation,
@@ -54,14 +54,19 @@ export interface KafkaIngestArgs {
   topicRetentionHours?: number;
   /** Retention of the broker, function, API and connector log groups. Default 30. */
   logRetentionDays?: pulumi.Input<number>;
+  /** KMS key encrypting the component's log groups (the stack's logs key). */
+  logKmsKeyArn: pulumi.Input<string>;
   /** Steady requests per second across API keys. Default 100. */
   throttleRateLimit?: pulumi.Input<number>;
   /** Burst of requests above the steady rate. Default 200. */
   throttleBurstLimit?: pulumi.Input<number>;
-  /** Requests per day per API key. Default: no quota. */
-  quotaPerDay?: number;
   /** Memory of the ingest function, MB. Default 512. */
   functionMemoryMb?: pulumi.Input<number>;
+  /**
+   * Concurrency reserved for the ingest function, which also caps it (so a flood cannot take the account's
+   * whole Lambda concurrency). Default: none reserved (new accounts may have too little to reserve any).
+   */
+  functionReservedConcurrency?: number;
   /**
    * Largest request body the function accepts, bytes. Default and most: 4 MiB (the body reaches Lambda
    * base64-encoded, and a synchronous invocation's payload is at most 6 MB: docs/cloud-contracts.md).
@@ -146,10 +151,9 @@ export class KafkaIngest extends pulumi.ComponentResource {
   public readonly topics: pulumi.Output<string[]>;
   /** Base URL; clients POST to `<url>/topics/<topic>`. */
   public readonly apiUrl: pulumi.Output<string>;
-  /** The API key clients send as x-api-key (a secret). */
-  public readonly apiKey: pulumi.Output<string>;
-  /** Id of that key, for other APIs of the stack to accept the same key. */
-  public readonly apiKeyId: pulumi.Output<string>;
+  /** The API and its stage: the edge (keys, usage plans, WAF) attaches to them. */
+  public readonly api: aws.apigateway.RestApi;
+  public readonly stage: aws.apigateway.Stage;
   public readonly functionName: pulumi.Output<string>;
   public readonly connectorArn: pulumi.Output<string>;
   /** What the alarms and the dashboard watch (CloudWatch dimensions). */
@@ -240,7 +244,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
     // The cluster.
     const brokerLogs = new aws.cloudwatch.LogGroup(
       `${name}-broker-logs`,
-      { name: `/aws/msk/${name}`, retentionInDays: logRetention, tags },
+      { name: `/aws/msk/${name}`, retentionInDays: logRetention, kmsKeyId: args.logKmsKeyArn, tags },
       parent,
     );
     const mskConfig = new aws.msk.Configuration(
@@ -307,7 +311,12 @@ export class KafkaIngest extends pulumi.ComponentResource {
     const functionName = `${name}-rest-ingest`;
     const functionLogs = new aws.cloudwatch.LogGroup(
       `${name}-ingest-fn`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: logRetention, tags },
+      {
+        name: `/aws/lambda/${functionName}`,
+        retentionInDays: logRetention,
+        kmsKeyId: args.logKmsKeyArn,
+        tags,
+      },
       parent,
     );
     const functionRole = new aws.iam.Role(
@@ -325,10 +334,25 @@ export class KafkaIngest extends pulumi.ComponentResource {
       {
         role: functionRole.id,
         policy: pulumi
-          .all([cluster.arn, functionLogs.arn, region.region, identity.accountId])
-          .apply(([clusterArn, logGroupArn, r, accountId]) =>
+          .all([
+            cluster.arn,
+            functionLogs.arn,
+            region.region,
+            identity.accountId,
+            pulumi.output(args.subnetIds),
+            functionSg.id,
+          ])
+          .apply(([clusterArn, logGroupArn, r, accountId, subnetIds, sgId]) =>
             policyJson(
-              ingestFunctionPolicy({ clusterArn, topicNames: topicList, logGroupArn, region: r, accountId }),
+              ingestFunctionPolicy({
+                clusterArn,
+                topicNames: topicList,
+                logGroupArn,
+                region: r,
+                accountId,
+                subnetIds,
+                securityGroupIds: [sgId],
+              }),
             ),
           ),
       },
@@ -347,6 +371,9 @@ export class KafkaIngest extends pulumi.ComponentResource {
         }),
         role: functionRole.arn,
         memorySize: args.functionMemoryMb ?? 512,
+        ...(args.functionReservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: args.functionReservedConcurrency }
+          : {}),
         // API Gateway gives up after 29 s; the function answers (503, retriable) before that.
         timeout: 25,
         vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [functionSg.id] },
@@ -389,6 +416,20 @@ export class KafkaIngest extends pulumi.ComponentResource {
       { restApi: api.id, parentId: topicsResource.id, pathPart: "{topic}" },
       parent,
     );
+    // API Gateway checks the request's parameters; the body is the function's to check (every record, with
+    // the schema the Kinesis API's models are made from, components/events.ts), because the body arrives as a
+    // binary media type (bytes, so invalid UTF-8 can be refused) and models on binary bodies are not
+    // documented (docs/cloud-contracts.md). Clients get Confluent's error codes for it either way.
+    const validator = new aws.apigateway.RequestValidator(
+      `${name}-produce`,
+      {
+        restApi: api.id,
+        name: "produce-parameters",
+        validateRequestParameters: true,
+        validateRequestBody: false,
+      },
+      parent,
+    );
     const method = new aws.apigateway.Method(
       `${name}-produce`,
       {
@@ -397,6 +438,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
         httpMethod: "POST",
         authorization: "NONE",
         apiKeyRequired: true,
+        requestValidatorId: validator.id,
         requestParameters: { "method.request.path.topic": true },
       },
       parent,
@@ -436,17 +478,15 @@ export class KafkaIngest extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [method, integration] },
     );
-    const { stage, key } = keyedStage({
+    const stage = apiStage({
       api,
       deployment,
       resourceName: `${name}-api`,
-      keyResourceName: `${name}-client`,
       accessLogGroupName: `/aws/apigateway/${name}-kafka-access`,
-      usagePlanDescription: "Clients of the Kafka REST ingest",
       logRetentionDays: logRetention,
+      logKmsKeyArn: args.logKmsKeyArn,
       throttleRateLimit: args.throttleRateLimit,
       throttleBurstLimit: args.throttleBurstLimit,
-      quotaPerDay: args.quotaPerDay,
       apiGatewayAccount: args.apiGatewayAccount,
       tags,
       parent: this,
@@ -507,7 +547,12 @@ export class KafkaIngest extends pulumi.ComponentResource {
     const connectorName = `${name}-s3-sink`;
     const connectorLogs = new aws.cloudwatch.LogGroup(
       `${name}-connector`,
-      { name: `/aws/mskconnect/${connectorName}`, retentionInDays: logRetention, tags },
+      {
+        name: `/aws/mskconnect/${connectorName}`,
+        retentionInDays: logRetention,
+        kmsKeyId: args.logKmsKeyArn,
+        tags,
+      },
       parent,
     );
     const connectorRole = new aws.iam.Role(
@@ -590,8 +635,8 @@ export class KafkaIngest extends pulumi.ComponentResource {
     this.bootstrapBrokers = cluster.bootstrapBrokersSaslIam;
     this.topics = pulumi.output(topicList);
     this.apiUrl = stage.invokeUrl;
-    this.apiKey = pulumi.secret(key!.value);
-    this.apiKeyId = key!.id;
+    this.api = api;
+    this.stage = stage;
     this.functionName = fn.name;
     this.connectorArn = connector.arn;
     this.metrics = {
@@ -606,7 +651,6 @@ export class KafkaIngest extends pulumi.ComponentResource {
       bootstrapBrokers: this.bootstrapBrokers,
       topics: this.topics,
       apiUrl: this.apiUrl,
-      apiKey: this.apiKey,
       functionName: this.functionName,
       connectorArn: this.connectorArn,
     });

@@ -22,12 +22,16 @@ export interface IngestFunctionPolicyArgs {
   logGroupArn: string;
   region: string;
   accountId: string;
+  /** The function's subnets and security groups: the only ones its network interfaces may use. */
+  subnetIds: string[];
+  securityGroupIds: string[];
 }
 
 /**
  * The ingest Lambda: connect and write (idempotently) to exactly the stack's topics, write its own log
  * group, and manage its VPC network interfaces. EC2's Describe* calls take no resource ARNs, so those
- * statements name "*" (read-only); the mutating ENI calls are limited to this account and region.
+ * statements name "*" (read-only); the mutating ENI calls are limited to the function's own subnets and
+ * security groups (Lambda creates the interfaces, so their own ids cannot be named beforehand).
  */
 export function ingestFunctionPolicy(args: IngestFunctionPolicyArgs): PolicyDocument {
   const ec2 = `arn:aws:ec2:${args.region}:${args.accountId}`;
@@ -61,7 +65,11 @@ export function ingestFunctionPolicy(args: IngestFunctionPolicyArgs): PolicyDocu
           "ec2:AssignPrivateIpAddresses",
           "ec2:UnassignPrivateIpAddresses",
         ],
-        Resource: [`${ec2}:network-interface/*`, `${ec2}:subnet/*`, `${ec2}:security-group/*`],
+        Resource: [
+          `${ec2}:network-interface/*`,
+          ...args.subnetIds.map((id) => `${ec2}:subnet/${id}`),
+          ...args.securityGroupIds.map((id) => `${ec2}:security-group/${id}`),
+        ],
       },
       {
         Sid: "DescribeVpcNetworkInterfaces",

@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument, policyJson, unconditionalServiceTrustPolicy } from "../defaults";
 import { EVENT_KINDS, EventKind } from "../events";
-import { keyedStage } from "../apiStage";
+import { apiStage } from "../apiStage";
 import {
   STREAM_MAX_RECORD_SIZE_KIB,
   CLIENT_ERROR_RESPONSE_TEMPLATE,
@@ -32,21 +32,19 @@ export interface KinesisIngestArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Retention of the API's access logs. Default 30. */
   logRetentionDays?: pulumi.Input<number>;
+  /** KMS key encrypting the access log group (the stack's logs key). */
+  logKmsKeyArn: pulumi.Input<string>;
   /** Steady requests per second. Default 100. */
   throttleRateLimit?: pulumi.Input<number>;
   /** Burst above the steady rate. Default 200. */
   throttleBurstLimit?: pulumi.Input<number>;
-  /** Requests per day per API key. Default: no quota. */
-  quotaPerDay?: number;
-  /** Use this existing API key (e.g. the Kafka API's) instead of creating one. Default: create one. */
-  apiKeyId?: pulumi.Input<string>;
   /** The stage waits for this (the account's API Gateway CloudWatch role). Default: none. */
   apiGatewayAccount?: pulumi.Resource;
   /** Tags for every resource. Default: none. */
   tags?: Record<string, string>;
 }
 
-export function validateKinesisIngestArgs(args: KinesisIngestArgs): void {
+export function validateKinesisIngestArgs(args: Omit<KinesisIngestArgs, "logKmsKeyArn">): void {
   if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.streamPrefix)) {
     throw new Error(`streamPrefix must be 2-31 characters of a-z, 0-9 and '-', got '${args.streamPrefix}'`);
   }
@@ -97,8 +95,9 @@ export class KinesisIngest extends pulumi.ComponentResource {
   public readonly streamArns: pulumi.Output<string[]>;
   /** Base URL; clients PUT to `<url>/streams/<stream>/record(s)`. */
   public readonly apiUrl: pulumi.Output<string>;
-  /** The key clients send as x-api-key (a secret); undefined when apiKeyId was given. */
-  public readonly apiKey: pulumi.Output<string | undefined>;
+  /** The API and its stage: the edge (keys, usage plans, WAF) attaches to them. */
+  public readonly api: aws.apigateway.RestApi;
+  public readonly stage: aws.apigateway.Stage;
   /** What the alarms and the dashboard watch (CloudWatch dimensions). */
   public readonly metrics: { apiName: pulumi.Output<string>; apiStage: pulumi.Output<string> };
 
@@ -300,18 +299,15 @@ export class KinesisIngest extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...routeResources, rolePolicy] },
     );
-    const { stage, key } = keyedStage({
+    const stage = apiStage({
       api,
       deployment,
       resourceName: `${name}-kinesis-api`,
-      keyResourceName: `${name}-kinesis-client`,
       accessLogGroupName: `/aws/apigateway/${name}-kinesis-access`,
-      usagePlanDescription: "Clients of the Kinesis ingest",
       logRetentionDays: args.logRetentionDays,
+      logKmsKeyArn: args.logKmsKeyArn,
       throttleRateLimit: args.throttleRateLimit,
       throttleBurstLimit: args.throttleBurstLimit,
-      quotaPerDay: args.quotaPerDay,
-      apiKeyId: args.apiKeyId,
       apiGatewayAccount: args.apiGatewayAccount,
       tags,
       parent: this,
@@ -320,7 +316,8 @@ export class KinesisIngest extends pulumi.ComponentResource {
     this.streamNames = pulumi.output(EVENT_KINDS.map((k) => names[k]));
     this.streamArns = pulumi.all(streams.map((s) => s.arn));
     this.apiUrl = stage.invokeUrl;
-    this.apiKey = key ? pulumi.secret(key.value) : pulumi.output(undefined);
+    this.api = api;
+    this.stage = stage;
     this.metrics = { apiName: api.name, apiStage: stage.stageName };
     this.registerOutputs({ streamNames: this.streamNames, streamArns: this.streamArns, apiUrl: this.apiUrl });
   }

@@ -3,6 +3,7 @@
  * turns these into CloudWatch resources. Metric names and dimensions are AWS's (AWS/ApiGateway, AWS/Lambda,
  * AWS/Kinesis, AWS/Kafka, AWS/KafkaConnect, AmazonMWAA); docs/operations.md says what to do for each alarm.
  */
+import { KEY_ADMIN_ACTIONS } from "../keyPolicies";
 import * as pulumi from "@pulumi/pulumi";
 import type { EventKind } from "../events";
 import type { PolicyDocument } from "../defaults";
@@ -438,31 +439,6 @@ export function alarmTopicPolicy(
 }
 
 /** Every action a key administrator needs, spelled out (no kms:*), so the account can always manage the key. */
-export const KEY_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion",
-  "kms:CreateAlias",
-  "kms:CreateGrant",
-  "kms:DeleteAlias",
-  "kms:DescribeKey",
-  "kms:DisableKey",
-  "kms:DisableKeyRotation",
-  "kms:EnableKey",
-  "kms:EnableKeyRotation",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListAliases",
-  "kms:ListGrants",
-  "kms:ListKeyPolicies",
-  "kms:ListResourceTags",
-  "kms:PutKeyPolicy",
-  "kms:RetireGrant",
-  "kms:RevokeGrant",
-  "kms:ScheduleKeyDeletion",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:UpdateAlias",
-  "kms:UpdateKeyDescription",
-];
 
 /**
  * The alarm topic's key: the account administers it (IAM decides who in the account may); CloudWatch may
