@@ -267,7 +267,15 @@ export function estimateCost(stack: string, config: StackConfig, region: string,
   );
 
   // Operations: keys, secrets, alarms (priced per metric they watch), the dashboard, logs.
-  add("Operations", "KMS keys (lake, alarms)", `2 × ${usd(p.kmsKeyMonth)}`, 2 * p.kmsKeyMonth);
+  add("Operations", "KMS keys (lake, logs, secrets, alarms)", `4 × ${usd(p.kmsKeyMonth)}`, 4 * p.kmsKeyMonth);
+  // WAF on both APIs: one web ACL, four rules (rate, three managed groups); both paths' requests.
+  const wafRules = 4;
+  add(
+    "Operations",
+    "WAF on both ingest APIs",
+    `${usd(p.wafWebAclMonth)} + ${wafRules} rules × ${usd(p.wafRuleMonth)} + ${num((2 * requestsPerMonth) / 1e6)} M requests × ${usd(p.wafPerMillionRequests)}`,
+    p.wafWebAclMonth + wafRules * p.wafRuleMonth + ((2 * requestsPerMonth) / 1e6) * p.wafPerMillionRequests,
+  );
   add(
     "Operations",
     "Secrets Manager (Airflow's connection and variable)",

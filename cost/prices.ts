@@ -26,6 +26,10 @@ export interface RegionPrices {
   /** Per GB-month (on-demand) for retention beyond 24 h. */
   kinesisOnDemandExtendedRetentionGbMonth: number;
   apiGatewayRestPerMillion: number;
+  /** AWS WAF (https://aws.amazon.com/waf/pricing/): per web ACL-month, per rule-month, per million requests. */
+  wafWebAclMonth: number;
+  wafRuleMonth: number;
+  wafPerMillionRequests: number;
   lambdaArmGbSecond: number;
   lambdaPerMillionRequests: number;
   /** MWAA: environment-hour per class, and per additional worker-hour. */
@@ -72,6 +76,9 @@ export const PRICES: Record<string, RegionPrices> = {
     kinesisExtendedRetentionShardHour: 0.022,
     kinesisOnDemandExtendedRetentionGbMonth: 0.11,
     apiGatewayRestPerMillion: 3.5,
+    wafWebAclMonth: 5.0,
+    wafRuleMonth: 1.0,
+    wafPerMillionRequests: 0.6,
     lambdaArmGbSecond: 0.0000133334,
     lambdaPerMillionRequests: 0.2,
     mwaaEnvironmentHour: {
