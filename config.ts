@@ -88,6 +88,8 @@ export interface StackConfig {
     timeoutMinutes: number;
     /** The Databricks workspace's cross-account role, granted iam:PassRole on the job's role. */
     crossAccountRoleName?: string;
+    /** Lifetime of Airflow's Databricks OAuth secret, days. */
+    secretLifetimeDays: number;
   };
   stream: {
     nodeType: string;
@@ -212,6 +214,7 @@ export const CONFIG_KEYS = {
   ingestThrottleBurstLimit: { schema: intText(1, 5000), expected: "must be an integer from 1 to 5000" },
   ingestQuotaPerDay: { schema: intText(1, 1000000000), expected: "must be an integer from 1 to 1000000000" },
   ingestFunctionMemoryMb: { schema: intText(128, 10240), expected: "must be an integer from 128 to 10240" },
+  databricksSecretLifetimeDays: { schema: intText(15, 730), expected: "must be an integer from 15 to 730" },
   ingestFunctionReservedConcurrency: {
     schema: intText(1, 1000),
     expected: "must be an integer from 1 to 1000",
@@ -410,6 +413,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
     workers: read("batchWorkers") ?? 2,
     maxRetries: read("batchMaxRetries") ?? 2,
     timeoutMinutes: read("batchTimeoutMinutes") ?? 120,
+    secretLifetimeDays: read("databricksSecretLifetimeDays") ?? 90,
     crossAccountRoleName: read("databricksCrossAccountRoleName"),
   };
   const stream: StackConfig["stream"] = {

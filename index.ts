@@ -162,6 +162,7 @@ const batch = new BatchLakehouse(
     workers: config.batch.workers,
     maxRetries: config.batch.maxRetries,
     timeoutMinutes: config.batch.timeoutMinutes,
+    secretLifetimeDays: config.batch.secretLifetimeDays,
     alertEmail: config.alertEmail,
     databricksCrossAccountRoleName: config.batch.crossAccountRoleName,
     airflow:
@@ -231,6 +232,7 @@ const observability = new Observability(
       airflowEnvironmentName: batch.airflowEnvironmentName,
       batchDagId: BATCH_DAG_ID,
     },
+    expiringSecrets: [{ label: "airflow-databricks-secret", expireTime: batch.airflowSecretExpireTime }],
     tags,
   },
   lifecycle,

@@ -83,6 +83,13 @@ export function ec2InstanceTrustPolicy(): string {
   });
 }
 
+/** A job's identity: the service principal it runs as. */
+export interface JobRunner {
+  applicationId: pulumi.Output<string>;
+  /** Its Databricks id (for roles and secrets). */
+  id: pulumi.Output<string>;
+}
+
 export interface JobCodeArgs {
   namePrefix: string;
 }
@@ -91,10 +98,11 @@ export class JobCode extends pulumi.ComponentResource {
   public readonly directory: pulumi.Output<string>;
   /** Workspace path of each notebook. */
   public readonly notebookPaths: Record<NotebookName, pulumi.Output<string>>;
-  /** Application id of the service principal the jobs run as. */
-  public readonly runnerApplicationId: pulumi.Output<string>;
-  /** Its Databricks id (for roles and secrets). */
-  public readonly runnerId: pulumi.Output<string>;
+  /**
+   * Per job, the service principal it runs as (its own: one job's identity can use only that job's instance
+   * profile and cluster policy). Airflow has a third, in BatchLakehouse.
+   */
+  public readonly runners: Record<NotebookName, JobRunner>;
   /** Resources a job must wait for before it can run the code. */
   public readonly uploads: pulumi.Resource[];
   /** What a job run as the runner needs before it starts: the code and the runner's right to read it. */
@@ -131,16 +139,25 @@ export class JobCode extends pulumi.ComponentResource {
       ]),
     ) as Record<NotebookName, databricks.Notebook>;
 
-    const runner = new databricks.ServicePrincipal(
-      `${name}-runner`,
-      { displayName: `${args.namePrefix}-jobs-runner`, allowClusterCreate: false },
-      { parent: this },
-    );
+    const principals = Object.fromEntries(
+      NOTEBOOKS.map((job) => [
+        job,
+        new databricks.ServicePrincipal(
+          `${name}-${job}-runner`,
+          { displayName: `${args.namePrefix}-${job}-runner`, allowClusterCreate: false },
+          { parent: this },
+        ),
+      ]),
+    ) as Record<NotebookName, databricks.ServicePrincipal>;
+    // One Permissions per object (Databricks' permissions are set whole): both runners read the code.
     const codeAccess = new databricks.Permissions(
       `${name}-code`,
       {
         directoryPath: directory.path,
-        accessControls: [{ servicePrincipalName: runner.applicationId, permissionLevel: "CAN_READ" }],
+        accessControls: NOTEBOOKS.map((job) => ({
+          servicePrincipalName: principals[job].applicationId,
+          permissionLevel: "CAN_READ",
+        })),
       },
       { parent: this },
     );
@@ -150,11 +167,15 @@ export class JobCode extends pulumi.ComponentResource {
       batch: notebooks.batch.path,
       stream: notebooks.stream.path,
     };
-    this.runnerApplicationId = runner.applicationId;
-    this.runnerId = runner.id;
+    this.runners = Object.fromEntries(
+      NOTEBOOKS.map((job) => [job, { applicationId: principals[job].applicationId, id: principals[job].id }]),
+    ) as Record<NotebookName, JobRunner>;
     this.uploads = [...files, ...Object.values(notebooks)];
     this.readyToRun = [...this.uploads, codeAccess];
-    this.registerOutputs({ directory: this.directory, runnerApplicationId: this.runnerApplicationId });
+    this.registerOutputs({
+      directory: this.directory,
+      runnerApplicationIds: pulumi.all(NOTEBOOKS.map((job) => principals[job].applicationId)),
+    });
   }
 }
 
@@ -240,8 +261,11 @@ export interface JobClusterArgs {
 }
 
 /** A job cluster: dedicated to the runner, local disks encrypted, reaching AWS through the instance profile. */
-export function jobCluster(args: JobClusterArgs): databricks.types.input.JobJobClusterNewCluster {
+export function jobCluster(
+  args: JobClusterArgs & { policyId?: pulumi.Input<string> },
+): databricks.types.input.JobJobClusterNewCluster {
   return {
+    ...(args.policyId !== undefined ? { policyId: args.policyId, applyPolicyDefaultValues: true } : {}),
     sparkVersion: args.sparkVersion,
     nodeTypeId: args.nodeType,
     numWorkers: args.workers,
@@ -258,21 +282,132 @@ export function jobCluster(args: JobClusterArgs): databricks.types.input.JobJobC
   };
 }
 
-/** What every job of ours has: one run at a time, run as the runner, failure email, one job cluster. */
+/**
+ * The cluster policy of one job (Databricks' policy definition language,
+ * https://docs.databricks.com/aws/en/admin/clusters/policy-definition): job clusters only, dedicated to the
+ * job's runner, encrypted local disks, the job's instance profile, runtime and node type, at most its
+ * workers, and no S3 keys in the Spark config. What the job's cluster asks for satisfies it
+ * (`clusterSatisfiesPolicy`, tested).
+ */
+export function jobClusterPolicyDefinition(args: {
+  runnerApplicationId: string;
+  instanceProfileArn: string;
+  sparkVersion: string;
+  nodeType: string;
+  maxWorkers: number;
+  spot: boolean;
+}): Record<string, Record<string, unknown>> {
+  return {
+    cluster_type: { type: "fixed", value: "job" },
+    data_security_mode: { type: "fixed", value: "SINGLE_USER" },
+    single_user_name: { type: "fixed", value: args.runnerApplicationId },
+    enable_local_disk_encryption: { type: "fixed", value: true },
+    "aws_attributes.instance_profile_arn": { type: "fixed", value: args.instanceProfileArn },
+    "aws_attributes.availability": {
+      type: "allowlist",
+      values: args.spot ? ["SPOT_WITH_FALLBACK", "ON_DEMAND"] : ["ON_DEMAND"],
+    },
+    spark_version: { type: "fixed", value: args.sparkVersion },
+    node_type_id: { type: "fixed", value: args.nodeType },
+    driver_node_type_id: { type: "fixed", value: args.nodeType },
+    num_workers: { type: "range", minValue: 1, maxValue: args.maxWorkers },
+    "spark_conf.fs.s3a.access.key": { type: "forbidden" },
+    "spark_conf.fs.s3a.secret.key": { type: "forbidden" },
+  };
+}
+
+/** True when `cluster` (a job's newCluster) obeys every fixed, allowlist and range element of `definition`. */
+export function clusterSatisfiesPolicy(
+  cluster: Record<string, unknown>,
+  definition: Record<string, Record<string, unknown>>,
+): string[] {
+  const problems: string[] = [];
+  const valueAt = (path: string): unknown => {
+    const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    let node: unknown = cluster;
+    for (const part of path.split(".")) node = (node as Record<string, unknown> | undefined)?.[camel(part)];
+    return node;
+  };
+  for (const [path, rule] of Object.entries(definition)) {
+    if (path === "cluster_type" || path.startsWith("spark_conf.") || path === "driver_node_type_id") continue;
+    const value = valueAt(path);
+    if (rule.type === "fixed" && value !== rule.value)
+      problems.push(`${path} is ${String(value)}, policy fixes ${String(rule.value)}`);
+    if (rule.type === "allowlist" && !(rule.values as unknown[]).includes(value))
+      problems.push(`${path} ${String(value)} is not allowed`);
+    if (
+      rule.type === "range" &&
+      !(Number(value) >= Number(rule.minValue) && Number(value) <= Number(rule.maxValue))
+    )
+      problems.push(`${path} ${String(value)} is out of range`);
+  }
+  return problems;
+}
+
+/** One job's cluster policy, usable by its runner only. */
+export function jobClusterPolicy(
+  parent: pulumi.Resource,
+  name: string,
+  args: {
+    runner: JobRunner;
+    instanceProfileArn: pulumi.Input<string>;
+    cluster: Omit<JobClusterArgs, "runnerApplicationId" | "instanceProfileArn">;
+  },
+): { policyId: pulumi.Output<string>; runnerMayUsePolicy: pulumi.Resource } {
+  const policy = new databricks.ClusterPolicy(
+    name,
+    {
+      name,
+      description: `Clusters of the ${name} job only`,
+      maxClustersPerUser: 2,
+      definition: pulumi
+        .all([args.runner.applicationId, args.instanceProfileArn])
+        .apply(([runnerApplicationId, instanceProfileArn]) =>
+          JSON.stringify(
+            jobClusterPolicyDefinition({
+              runnerApplicationId,
+              instanceProfileArn,
+              sparkVersion: args.cluster.sparkVersion,
+              nodeType: args.cluster.nodeType,
+              maxWorkers: args.cluster.workers,
+              spot: args.cluster.spot,
+            }),
+          ),
+        ),
+    },
+    { parent },
+  );
+  const runnerMayUsePolicy = new databricks.Permissions(
+    name,
+    {
+      clusterPolicyId: policy.id,
+      accessControls: [{ servicePrincipalName: args.runner.applicationId, permissionLevel: "CAN_USE" }],
+    },
+    { parent },
+  );
+  return { policyId: policy.id, runnerMayUsePolicy };
+}
+
+/** What every job of ours has: one run at a time, run as its runner, failure email, one policed job cluster. */
 export function jobRunSettings(args: {
   clusterKey: string;
-  code: JobCode;
+  runner: JobRunner;
+  policyId: pulumi.Input<string>;
   alertEmail?: string;
   cluster: Omit<JobClusterArgs, "runnerApplicationId">;
 }): Pick<databricks.JobArgs, "maxConcurrentRuns" | "runAs" | "emailNotifications" | "jobClusters"> {
   return {
     maxConcurrentRuns: 1,
-    runAs: { servicePrincipalName: args.code.runnerApplicationId },
+    runAs: { servicePrincipalName: args.runner.applicationId },
     ...(args.alertEmail ? { emailNotifications: { onFailures: [args.alertEmail] } } : {}),
     jobClusters: [
       {
         jobClusterKey: args.clusterKey,
-        newCluster: jobCluster({ ...args.cluster, runnerApplicationId: args.code.runnerApplicationId }),
+        newCluster: jobCluster({
+          ...args.cluster,
+          runnerApplicationId: args.runner.applicationId,
+          policyId: args.policyId,
+        }),
       },
     ],
   };

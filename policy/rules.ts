@@ -211,8 +211,8 @@ export const NEUTRAL_TYPES: Record<string, string> = {
   "databricks:index/permissions:Permissions": "workspace grants to the stack's own service principals",
   "databricks:index/servicePrincipal:ServicePrincipal": "an identity; its secret is judged",
   "databricks:index/servicePrincipalRole:ServicePrincipalRole": "lets a principal use an instance profile",
-  "databricks:index/servicePrincipalSecret:ServicePrincipalSecret":
-    "judged by databricks-secret-expires once it exists",
+  "databricks:index/clusterPolicy:ClusterPolicy": "judged through the jobs, which must name one",
+  "aws:scheduler/schedule:Schedule": "a one-time notice to the judged alarm topic",
 };
 
 /** Per rule, the resource types it judges: what the per-type tests cover and `pack-judges-every-type` knows. */
@@ -889,11 +889,23 @@ export const RULES: Rule[] = [
         if (n.enableLocalDiskEncryption !== true) report(`cluster ${key}: local disks are not encrypted`);
         if (!/^\d+\.\d+\.x-/.test(text(n.sparkVersion ?? "")))
           report(`cluster ${key}: runtime ${text(n.sparkVersion)} is not pinned`);
+        if (!n.policyId) report(`cluster ${key}: no cluster policy (policyId)`);
         if (!(n.awsAttributes as { instanceProfileArn?: string } | undefined)?.instanceProfileArn)
           report(`cluster ${key}: no instance profile (S3 access would need keys)`);
         const conf = JSON.stringify(n.sparkConf ?? {});
         if (/fs\.s3a\.(access|secret)\.key/.test(conf)) report(`cluster ${key}: S3 keys in the Spark config`);
       }
+    },
+  ),
+  forType(
+    "databricks:index/servicePrincipalSecret:ServicePrincipalSecret",
+    "databricks-secrets-expire",
+    "Databricks OAuth secrets end within a year (an explicit lifetime), so a leaked one stops working and rotation is routine.",
+    (props, report) => {
+      const seconds = Number(/^(\d+)s$/.exec(text(props.lifetime ?? ""))?.[1] ?? NaN);
+      if (!(seconds > 0)) report("the secret has no explicit lifetime (Databricks' default is two years)");
+      else if (seconds > 365 * 86400)
+        report(`the secret lives ${Math.round(seconds / 86400)} days, over a year`);
     },
   ),
   forType(

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const SECRET_PLACEHOLDER = "[secret]";
 /** The Databricks workspace the mocked provider is configured for. */
+/** The fixed "now" of mocked resources that record a creation time. */
+export const MOCK_NOW = "2027-01-01T00:00:00Z";
 export const MOCK_DATABRICKS_HOST = "https://dbc-0a1b2c3d-4e5f.cloud.databricks.com";
 
 export interface RecordedResource {
@@ -343,9 +345,22 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
     id: String(parseInt(hex(seed, 12), 16)),
     state: { applicationId: uuid(seed), aclPrincipalId: `servicePrincipals/${uuid(seed)}` },
   }),
-  "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": (_name, _inputs, { seed }) => ({
-    id: hex(seed, 16),
-    state: { secret: `dose${hex(`${seed}/secret`, 32)}`, status: "ACTIVE" },
+  // Created at MOCK_NOW; ends after its lifetime ("<seconds>s", Databricks' default 730 days).
+  "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": (_name, inputs, { seed }) => {
+    const seconds = Number(/^(\d+)s$/.exec(String(inputs.lifetime ?? ""))?.[1] ?? 730 * 86400);
+    return {
+      id: hex(seed, 16),
+      state: {
+        secret: `dose${hex(`${seed}/secret`, 32)}`,
+        status: "ACTIVE",
+        createTime: MOCK_NOW,
+        expireTime: new Date(Date.parse(MOCK_NOW) + seconds * 1000).toISOString().replace(/\.000Z$/, "Z"),
+      },
+    };
+  },
+  "databricks:index/clusterPolicy:ClusterPolicy": (_name, _inputs, { seed }) => ({
+    id: hex(seed, 16).toUpperCase(),
+    state: { policyId: hex(seed, 16).toUpperCase() },
   }),
   "databricks:index/job:Job": (_name, _inputs, { seed }) => {
     const id = String(parseInt(hex(seed, 12), 16));

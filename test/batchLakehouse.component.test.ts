@@ -20,7 +20,12 @@ import {
   validateBatchLakehouseArgs,
 } from "../components/batchLakehouse";
 import { mwaaExecutionPolicy } from "../components/batchLakehouse/policies";
-import { JobCode, JOBS_PACKAGE_DIR, lakeJobStatements } from "../components/databricksJobs";
+import {
+  clusterSatisfiesPolicy,
+  JobCode,
+  JOBS_PACKAGE_DIR,
+  lakeJobStatements,
+} from "../components/databricksJobs";
 import { PolicyDocument, PolicyStatement } from "../components/defaults";
 import {
   installMocks,
@@ -108,10 +113,11 @@ describe("BatchLakehouse (mocks)", () => {
       "databricks:index/directory:Directory": 1,
       "databricks:index/workspaceFile:WorkspaceFile": packageFiles,
       "databricks:index/notebook:Notebook": 2,
-      "databricks:index/servicePrincipal:ServicePrincipal": 1,
+      "databricks:index/servicePrincipal:ServicePrincipal": 3,
+      "databricks:index/clusterPolicy:ClusterPolicy": 1,
       "databricks:index/servicePrincipalRole:ServicePrincipalRole": 1,
       "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": 1,
-      "databricks:index/permissions:Permissions": 2,
+      "databricks:index/permissions:Permissions": 3,
       "databricks:index/job:Job": 1,
       "aws:secretsmanager/secret:Secret": 2,
       "aws:secretsmanager/secretVersion:SecretVersion": 2,
@@ -183,27 +189,74 @@ describe("BatchLakehouse (mocks)", () => {
     assert.equal(job.inputs.timeoutSeconds, 7200);
     // Triggered by Airflow, not by a Databricks schedule of its own.
     assert.equal(job.inputs.schedule, undefined);
-    const principal = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal");
+    // It runs as the batch job's own runner, on a cluster its cluster policy admits.
+    const principal = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal", "pp-batch-runner");
     assert.deepEqual(job.inputs.runAs, { servicePrincipalName: principal.state.applicationId });
     assert.equal(await promiseOf(batch.tablesLocation), "s3://pp-lake/delta/batch");
     assert.equal(cluster.newCluster.dataSecurityMode, "SINGLE_USER");
     assert.equal(cluster.newCluster.singleUserName, principal.state.applicationId);
+    const policy = one(mocks, "databricks:index/clusterPolicy:ClusterPolicy");
+    assert.equal(cluster.newCluster.policyId, policy.id);
+    const definition = JSON.parse(String(policy.inputs.definition)) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    assert.deepEqual(clusterSatisfiesPolicy(cluster.newCluster, definition), []);
+    assert.deepEqual(definition["aws_attributes.instance_profile_arn"], { type: "fixed", value: profileArn });
+    assert.deepEqual(definition.single_user_name, { type: "fixed", value: principal.state.applicationId });
+    // A cluster the policy would refuse: another profile, more workers, a shared access mode.
+    assert.equal(
+      clusterSatisfiesPolicy(
+        {
+          ...cluster.newCluster,
+          numWorkers: 30,
+          dataSecurityMode: "USER_ISOLATION",
+          awsAttributes: { ...(cluster.newCluster.awsAttributes as object), instanceProfileArn: "arn:other" },
+        },
+        definition,
+      ).length,
+      3,
+    );
+    const use = mocks
+      .ofType("databricks:index/permissions:Permissions")
+      .find((p) => p.inputs.clusterPolicyId !== undefined)!;
+    assert.deepEqual(use.inputs.accessControls, [
+      { servicePrincipalName: principal.state.applicationId, permissionLevel: "CAN_USE" },
+    ]);
   });
 
-  it("lets the runner principal run the job and read its code, nothing more", () => {
-    const principal = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal");
-    const appId = principal.state.applicationId;
+  it("gives Airflow, the batch job and the stream job each their own principal: Airflow may only run the job", () => {
+    const principals = Object.fromEntries(
+      mocks.ofType("databricks:index/servicePrincipal:ServicePrincipal").map((p) => [p.name, p]),
+    );
+    assert.deepEqual(Object.keys(principals).sort(), ["pp-airflow", "pp-batch-runner", "pp-stream-runner"]);
     const perms = mocks.ofType("databricks:index/permissions:Permissions");
     const jobPerm = perms.find((p) => p.inputs.jobId !== undefined)!;
     assert.equal(jobPerm.inputs.jobId, one(mocks, "databricks:index/job:Job").id);
     assert.deepEqual(jobPerm.inputs.accessControls, [
-      { servicePrincipalName: appId, permissionLevel: "CAN_MANAGE_RUN" },
+      {
+        servicePrincipalName: principals["pp-airflow"].state.applicationId,
+        permissionLevel: "CAN_MANAGE_RUN",
+      },
     ]);
+    // The runners read the code; Airflow does not.
     const dirPerm = perms.find((p) => p.inputs.directoryPath !== undefined)!;
     assert.deepEqual(dirPerm.inputs.accessControls, [
-      { servicePrincipalName: appId, permissionLevel: "CAN_READ" },
+      {
+        servicePrincipalName: principals["pp-batch-runner"].state.applicationId,
+        permissionLevel: "CAN_READ",
+      },
+      {
+        servicePrincipalName: principals["pp-stream-runner"].state.applicationId,
+        permissionLevel: "CAN_READ",
+      },
     ]);
-    assert.equal(principal.inputs.allowClusterCreate, false);
+    // Only the batch runner may use the batch job's instance profile.
+    assert.equal(
+      one(mocks, "databricks:index/servicePrincipalRole:ServicePrincipalRole").inputs.servicePrincipalId,
+      principals["pp-batch-runner"].id,
+    );
+    for (const p of Object.values(principals)) assert.equal(p.inputs.allowClusterCreate, false);
   });
 
   it("scopes the cluster's role to reading raw topics and writing delta/batch/ in the lake, with the lake key", () => {
@@ -266,7 +319,7 @@ describe("BatchLakehouse (mocks)", () => {
     );
   });
 
-  it("holds no access keys or personal tokens: the connection is the principal's OAuth secret, a Pulumi secret", () => {
+  it("holds no access keys or personal tokens: the connection is the principal's OAuth secret, a Pulumi secret", async () => {
     const types = new Set(mocks.resources.map((r) => r.type));
     for (const banned of [
       "aws:iam/accessKey:AccessKey",
@@ -277,8 +330,12 @@ describe("BatchLakehouse (mocks)", () => {
     }
     const version = one(mocks, "aws:secretsmanager/secretVersion:SecretVersion", "pp-databricks-connection");
     assert.equal(version.inputs.secretString, "[secret]");
-    const principal = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal");
+    const principal = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal", "pp-airflow");
     const secret = one(mocks, "databricks:index/servicePrincipalSecret:ServicePrincipalSecret");
+    // Airflow's secret is its own principal's, and it ends (90 days by default).
+    assert.equal(secret.inputs.servicePrincipalId, principal.id);
+    assert.equal(secret.inputs.lifetime, `${90 * 86400}s`);
+    assert.equal(await promiseOf(batch.airflowSecretExpireTime), String(secret.state.expireTime));
     assert.deepEqual(
       JSON.parse(String(reveal(version.state.secretString))),
       JSON.parse(

@@ -70,6 +70,7 @@ describe("stack configuration", () => {
         workers: 2,
         maxRetries: 2,
         timeoutMinutes: 120,
+        secretLifetimeDays: 90,
         crossAccountRoleName: "dbx-cross-account",
       },
       stream: { nodeType: "m5d.large", workers: 1, trigger: "10s" },

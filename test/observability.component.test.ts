@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { BATCH_DAG } from "../components/batchLakehouse";
 import { PolicyDocument } from "../components/defaults";
 import { alarmSpecs, DEFAULT_THRESHOLDS, Observability, Watched } from "../components/observability";
-import { dashboardBody } from "../components/observability/alarms";
+import { dashboardBody, secretExpiryNoticeAt } from "../components/observability/alarms";
 import { installMocks, parseJson, promiseOf, RecordedResource, RecordingMocks, settle } from "../synth/mocks";
 
 const WATCHED: Watched = {
@@ -247,5 +247,41 @@ describe("Observability (mocks)", () => {
       widgets: unknown[];
     };
     assert.ok(body.widgets.length >= 8);
+  });
+});
+
+describe("Observability: notices before credentials end (mocks)", () => {
+  it("tells the alarm topic 14 days before a secret ends, through a role only EventBridge Scheduler of this account may assume", async () => {
+    const mocks = await installMocks();
+    const obs = new Observability("pp", {
+      namePrefix: "pp",
+      watched: WATCHED,
+      expiringSecrets: [{ label: "airflow-secret", expireTime: "2027-04-01T00:00:00Z" }],
+    });
+    await promiseOf(obs.dashboardName);
+    await settle(mocks);
+    const [schedule] = mocks.ofType("aws:scheduler/schedule:Schedule");
+    assert.equal(schedule.inputs.scheduleExpression, "at(2027-03-18T00:00:00)");
+    assert.equal(schedule.inputs.scheduleExpressionTimezone, "UTC");
+    const target = schedule.inputs.target as { arn: string; roleArn: string; input: string };
+    assert.equal(target.arn, await promiseOf(obs.alarmTopicArn));
+    assert.match(JSON.parse(target.input).notice as string, /airflow-secret ends at 2027-04-01T00:00:00Z/);
+    const role = mocks.ofType("aws:iam/role:Role").find((r) => r.name === "pp-expiry-notices")!;
+    const trust = parseJson<PolicyDocument>(role.inputs.assumeRolePolicy).Statement[0];
+    assert.deepEqual(trust.Principal, { Service: "scheduler.amazonaws.com" });
+    assert.deepEqual(trust.Condition!.StringEquals, { "aws:SourceAccount": "123456789012" });
+    const policy = parseJson<PolicyDocument>(
+      mocks.ofType("aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "pp-expiry-notices")!.inputs
+        .policy,
+    );
+    assert.deepEqual(
+      policy.Statement.map((s) => s.Action),
+      ["sns:Publish", ["kms:GenerateDataKey", "kms:Decrypt"]],
+    );
+    // The topic's key lets the account's publishers use it through SNS only.
+    const key = parseJson<PolicyDocument>(mocks.ofType("aws:kms/key:Key")[0].inputs.policy);
+    const viaSns = key.Statement.find((s) => s.Sid === "AccountPublishesThroughSns")!;
+    assert.equal(viaSns.Condition!.StringEquals["kms:ViaService"], "sns.eu-west-1.amazonaws.com");
+    assert.throws(() => secretExpiryNoticeAt("soon", 14), /not an RFC 3339 time/);
   });
 });

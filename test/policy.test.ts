@@ -175,6 +175,7 @@ const MWAA_LOGS = Object.fromEntries(
 );
 const JOB = "databricks:index/job:Job";
 const CLUSTER_OK = {
+  policyId: "POLICY1",
   dataSecurityMode: "SINGLE_USER",
   enableLocalDiskEncryption: true,
   sparkVersion: "17.3.x-scala2.13",
@@ -637,6 +638,12 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp; more?: Res[][
     ok: [...one("aws:ec2/subnet:Subnet", {}), ...one("aws:kinesis/stream:Stream", {})],
     bad: one("aws:lightsail/instance:Instance", {}),
     says: /no rule judges aws:lightsail\/instance:Instance/,
+  },
+  "databricks-secrets-expire": {
+    ok: one("databricks:index/servicePrincipalSecret:ServicePrincipalSecret", { lifetime: "7776000s" }),
+    bad: one("databricks:index/servicePrincipalSecret:ServicePrincipalSecret", {}),
+    says: /no explicit lifetime/,
+    more: [one("databricks:index/servicePrincipalSecret:ServicePrincipalSecret", { lifetime: "63072000s" })],
   },
   "databricks-job-operable": {
     ok: one(JOB, JOB_OK),

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { PolicyDocument } from "../components/defaults";
-import { JobCode } from "../components/databricksJobs";
+import { clusterSatisfiesPolicy, JobCode } from "../components/databricksJobs";
 import { OptionsRecorder } from "./fixtures/options";
 import {
   kinesisReadStatements,
@@ -68,6 +68,8 @@ describe("StreamLakehouse (mocks)", () => {
       "databricks:index/instanceProfile:InstanceProfile": 1,
       "databricks:index/servicePrincipalRole:ServicePrincipalRole": 1,
       "databricks:index/job:Job": 1,
+      "databricks:index/clusterPolicy:ClusterPolicy": 1,
+      "databricks:index/permissions:Permissions": 1,
     });
   });
 
@@ -94,8 +96,17 @@ describe("StreamLakehouse (mocks)", () => {
         trigger: "5s",
       },
     });
-    const runner = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal");
+    const runner = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal", "pp-stream-runner");
     assert.deepEqual(job.inputs.runAs, { servicePrincipalName: runner.state.applicationId });
+    const policy = one(mocks, "databricks:index/clusterPolicy:ClusterPolicy");
+    assert.equal(cluster.newCluster.policyId, policy.id);
+    assert.deepEqual(
+      clusterSatisfiesPolicy(
+        cluster.newCluster,
+        JSON.parse(String(policy.inputs.definition)) as Record<string, Record<string, unknown>>,
+      ),
+      [],
+    );
     assert.deepEqual(await promiseOf(stream.tables), {
       pin: "s3://pp-lake/delta/stream/pin",
       geo: "s3://pp-lake/delta/stream/geo",
@@ -111,6 +122,7 @@ describe("StreamLakehouse (mocks)", () => {
       "databricks:index/notebook:Notebook::pp-stream",
       "databricks:index/permissions:Permissions::pp-code",
       "databricks:index/servicePrincipalRole:ServicePrincipalRole::pp-stream",
+      "databricks:index/permissions:Permissions::pp-stream",
     ]) {
       assert.ok(
         urns.some((u) => u.endsWith(needed)),

@@ -11,7 +11,14 @@ import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson, serviceTrustPolicy, tlsOnlyBucketPolicy } from "../defaults";
-import { JobCode, jobInstanceProfile, jobRunSettings, lakeJobStatements, REPO_ROOT } from "../databricksJobs";
+import {
+  JobCode,
+  jobClusterPolicy,
+  jobInstanceProfile,
+  jobRunSettings,
+  lakeJobStatements,
+  REPO_ROOT,
+} from "../databricksJobs";
 import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
 import { mwaaExecutionPolicy } from "./policies";
@@ -76,6 +83,8 @@ export interface BatchLakehouseArgs {
   databricksCrossAccountRoleName?: string;
   airflow: AirflowArgs;
   tags?: Record<string, string>;
+  /** Lifetime of Airflow's Databricks OAuth secret, days (Databricks allows at most 730). Default 90. */
+  secretLifetimeDays?: number;
 }
 
 export function validateBatchLakehouseArgs(args: Omit<BatchLakehouseArgs, "code">): void {
@@ -143,6 +152,8 @@ export class BatchLakehouse extends pulumi.ComponentResource {
   /** MWAA's webserver URL (undefined with an existing environment). */
   public readonly airflowWebserverUrl: pulumi.Output<string | undefined>;
   public readonly dagBucketName: pulumi.Output<string>;
+  /** When Airflow's Databricks OAuth secret ends (RFC 3339). */
+  public readonly airflowSecretExpireTime: pulumi.Output<string>;
   /** Delta root of the silver, gold and quarantine tables. */
   public readonly tablesLocation: pulumi.Output<string>;
 
@@ -165,15 +176,38 @@ export class BatchLakehouse extends pulumi.ComponentResource {
           lakeJobStatements(bucket, key, { read: [LAKE_PREFIXES.rawTopics], write: [BATCH_TABLES_PREFIX] }),
         ),
       crossAccountRoleName: args.databricksCrossAccountRoleName,
-      runnerId: args.code.runnerId,
+      runnerId: args.code.runners.batch.id,
       tags,
     });
-    // The runner's OAuth secret: Airflow's credential, held by Pulumi as a secret.
+    const cluster = {
+      sparkVersion: args.sparkVersion,
+      nodeType: args.nodeType ?? "m5d.large",
+      workers: args.workers ?? 2,
+      spot: true,
+      tags,
+    };
+    const { policyId, runnerMayUsePolicy } = jobClusterPolicy(this, `${args.namePrefix}-batch`, {
+      runner: args.code.runners.batch,
+      instanceProfileArn,
+      cluster,
+    });
+    // Airflow's own identity: it may only run the batch job (CAN_MANAGE_RUN below), never act as the job.
+    const airflowPrincipal = new databricks.ServicePrincipal(
+      `${name}-airflow`,
+      { displayName: `${args.namePrefix}-airflow`, allowClusterCreate: false },
+      parent,
+    );
+    // Its OAuth secret, with a lifetime: replaced before it ends (docs/operations.md, "Rotate secrets"); the
+    // alarm topic is told ahead of the end (Observability's secret-expiry notice).
     const principalSecret = new databricks.ServicePrincipalSecret(
       `${name}-airflow`,
-      { servicePrincipalId: args.code.runnerId },
+      {
+        servicePrincipalId: airflowPrincipal.id,
+        lifetime: `${(args.secretLifetimeDays ?? 90) * 86400}s`,
+      },
       { parent: this, additionalSecretOutputs: ["secret"] },
     );
+    this.airflowSecretExpireTime = principalSecret.expireTime;
 
     const lakeUri = pulumi.interpolate`s3://${args.lakeBucketName}`;
     this.tablesLocation = pulumi.interpolate`${lakeUri}/${BATCH_TABLES_PREFIX.replace(/\/$/, "")}`;
@@ -186,16 +220,10 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         timeoutSeconds: (args.timeoutMinutes ?? 120) * 60,
         ...jobRunSettings({
           clusterKey: "batch",
-          code: args.code,
+          runner: args.code.runners.batch,
+          policyId,
           alertEmail: args.alertEmail,
-          cluster: {
-            sparkVersion: args.sparkVersion,
-            nodeType: args.nodeType ?? "m5d.large",
-            workers: args.workers ?? 2,
-            instanceProfileArn,
-            spot: true,
-            tags,
-          },
+          cluster: { ...cluster, instanceProfileArn },
         }),
         tasks: [
           {
@@ -219,14 +247,14 @@ export class BatchLakehouse extends pulumi.ComponentResource {
       },
       // A job runs as the runner: it starts (the stream's at once, being continuous) only once the runner may
       // read the code and use the instance profile.
-      { parent: this, dependsOn: [...args.code.readyToRun, runnerMayUse] },
+      { parent: this, dependsOn: [...args.code.readyToRun, runnerMayUse, runnerMayUsePolicy] },
     );
     new databricks.Permissions(
       `${name}-batch`,
       {
         jobId: job.id,
         accessControls: [
-          { servicePrincipalName: args.code.runnerApplicationId, permissionLevel: "CAN_MANAGE_RUN" },
+          { servicePrincipalName: airflowPrincipal.applicationId, permissionLevel: "CAN_MANAGE_RUN" },
         ],
       },
       parent,
@@ -253,7 +281,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
       `${name}-databricks-connection`,
       {
         name: secretNames.connection,
-        description: `Airflow connection ${DATABRICKS_CONNECTION}: the ${args.namePrefix}-batch-runner service principal (OAuth)`,
+        description: `Airflow connection ${DATABRICKS_CONNECTION}: the ${args.namePrefix}-airflow service principal (OAuth)`,
         kmsKeyId: args.secretsKmsKeyArn,
         recoveryWindowInDays: 7,
         tags,
@@ -266,7 +294,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         secretId: connection.id,
         secretString: pulumi.secret(
           pulumi
-            .all([workspace.host, args.code.runnerApplicationId, principalSecret.secret])
+            .all([workspace.host, airflowPrincipal.applicationId, principalSecret.secret])
             .apply(([host, id, secret]) => databricksConnectionJson(host, id, secret)),
         ),
       },

@@ -438,13 +438,11 @@ export function alarmTopicPolicy(
   };
 }
 
-/** Every action a key administrator needs, spelled out (no kms:*), so the account can always manage the key. */
-
 /**
  * The alarm topic's key: the account administers it (IAM decides who in the account may); CloudWatch may
  * encrypt alarm notifications and SNS decrypt them for delivery (AWS's documented grant for encrypted topics).
  */
-export function alarmKeyPolicy(accountId: string, partition = "aws"): PolicyDocument {
+export function alarmKeyPolicy(accountId: string, partition = "aws", region?: string): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -462,6 +460,71 @@ export function alarmKeyPolicy(accountId: string, partition = "aws"): PolicyDocu
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: "*",
         Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+      // The account's own publishers (the secret-expiry notices' role), through SNS only.
+      ...(region !== undefined
+        ? [
+            {
+              Sid: "AccountPublishesThroughSns",
+              Effect: "Allow" as const,
+              Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+              Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+              Resource: "*",
+              Condition: {
+                StringEquals: {
+                  "kms:CallerAccount": accountId,
+                  "kms:ViaService": `sns.${region}.amazonaws.com`,
+                },
+              },
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+/**
+ * When to tell the alarm topic that a secret ends: `daysBefore` days before `expireTime` (RFC 3339), as
+ * EventBridge Scheduler's one-time `at(yyyy-mm-ddThh:mm:ss)` in UTC.
+ */
+export function secretExpiryNoticeAt(expireTime: string, daysBefore: number): string {
+  const end = Date.parse(expireTime);
+  if (Number.isNaN(end)) throw new Error(`not an RFC 3339 time: '${expireTime}'`);
+  return `at(${new Date(end - daysBefore * 86400000).toISOString().slice(0, 19)})`;
+}
+
+/** EventBridge Scheduler may assume the notices' role, for this account's schedules only. */
+export function schedulerTrustPolicy(accountId: string, region: string, partition = "aws"): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "scheduler.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": accountId },
+          ArnLike: {
+            "aws:SourceArn": `arn:${partition}:scheduler:${region}:${accountId}:schedule/default/*`,
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** The notices' role: publish to the alarm topic, with its key through SNS. */
+export function noticePublisherPolicy(topicArn: string, keyArn: string, region: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "PublishNotices", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+      {
+        Sid: "EncryptThroughSns",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `sns.${region}.amazonaws.com` } },
       },
     ],
   };

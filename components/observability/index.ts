@@ -9,6 +9,9 @@ import {
   AlarmThresholds,
   alarmKeyPolicy,
   alarmSpecs,
+  noticePublisherPolicy,
+  schedulerTrustPolicy,
+  secretExpiryNoticeAt,
   alarmTopicPolicy,
   dashboardBody,
   DEFAULT_THRESHOLDS,
@@ -27,6 +30,10 @@ export interface ObservabilityArgs {
   alertEmail?: string;
   /** Default: DEFAULT_THRESHOLDS (1% 5xx, 10% 4xx, 10 minutes of stream lag, 80% MSK disk). */
   thresholds?: Partial<AlarmThresholds>;
+  /** Credentials that end: the alarm topic is told `expiryNoticeDays` before each ends. */
+  expiringSecrets?: Array<{ label: string; expireTime: pulumi.Input<string> }>;
+  /** Default 14. */
+  expiryNoticeDays?: number;
   tags?: Record<string, string>;
 }
 
@@ -53,8 +60,8 @@ export class Observability extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: pulumi
-          .all([identity.accountId, partition.partition])
-          .apply(([account, p]) => policyJson(alarmKeyPolicy(account, p))),
+          .all([identity.accountId, partition.partition, region])
+          .apply(([account, p, r]) => policyJson(alarmKeyPolicy(account, p, r))),
         tags,
       },
       parent,
@@ -134,6 +141,58 @@ export class Observability extends pulumi.ComponentResource {
           parent,
         ),
     );
+
+    // Secrets that end get a one-time schedule that tells the alarm topic ahead of the end; rotating the
+    // secret moves its end, and so the notice.
+    const expiring = args.expiringSecrets ?? [];
+    if (expiring.length > 0) {
+      const noticeRole = new aws.iam.Role(
+        `${name}-expiry-notices`,
+        {
+          description: "EventBridge Scheduler: tells the alarm topic before a credential ends",
+          assumeRolePolicy: pulumi
+            .all([identity.accountId, region, partition.partition])
+            .apply(([account, r, p]) => policyJson(schedulerTrustPolicy(account, r, p))),
+          tags,
+        },
+        parent,
+      );
+      const noticePolicy = new aws.iam.RolePolicy(
+        `${name}-expiry-notices`,
+        {
+          role: noticeRole.id,
+          policy: pulumi
+            .all([topic.arn, key.arn, region])
+            .apply(([t, k, r]) => policyJson(noticePublisherPolicy(t, k, r))),
+        },
+        parent,
+      );
+      const days = args.expiryNoticeDays ?? 14;
+      for (const secret of expiring) {
+        new aws.scheduler.Schedule(
+          `${name}-${secret.label}-expiry`,
+          {
+            name: `${args.namePrefix}-${secret.label}-expiry`,
+            description: `${days} days before ${secret.label} ends`,
+            scheduleExpression: pulumi.output(secret.expireTime).apply((t) => secretExpiryNoticeAt(t, days)),
+            scheduleExpressionTimezone: "UTC",
+            flexibleTimeWindow: { mode: "OFF" },
+            actionAfterCompletion: "NONE",
+            target: {
+              arn: topic.arn,
+              roleArn: noticeRole.arn,
+              input: pulumi.output(secret.expireTime).apply((t) =>
+                JSON.stringify({
+                  notice: `${args.namePrefix}: ${secret.label} ends at ${t}`,
+                  action: "rotate it now: docs/operations.md, Rotate secrets",
+                }),
+              ),
+            },
+          },
+          { parent: this, dependsOn: [noticePolicy] },
+        );
+      }
+    }
 
     const w = args.watched;
     const dashboard = new aws.cloudwatch.Dashboard(

@@ -7,7 +7,13 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement } from "../defaults";
-import { JobCode, jobInstanceProfile, jobRunSettings, lakeJobStatements } from "../databricksJobs";
+import {
+  JobCode,
+  jobClusterPolicy,
+  jobInstanceProfile,
+  jobRunSettings,
+  lakeJobStatements,
+} from "../databricksJobs";
 import { EVENT_KINDS, EventKind } from "../events";
 import { LAKE_PREFIXES } from "../lake";
 
@@ -92,8 +98,21 @@ export class StreamLakehouse extends pulumi.ComponentResource {
           }),
         ]),
       crossAccountRoleName: args.databricksCrossAccountRoleName,
-      runnerId: args.code.runnerId,
+      runnerId: args.code.runners.stream.id,
       tags,
+    });
+    const cluster = {
+      sparkVersion: args.sparkVersion,
+      nodeType: args.nodeType ?? "m5d.large",
+      workers: args.workers ?? 1,
+      // A continuous job on spot would lose its cluster at every reclaim.
+      spot: false,
+      tags,
+    };
+    const { policyId, runnerMayUsePolicy } = jobClusterPolicy(this, `${args.namePrefix}-stream`, {
+      runner: args.code.runners.stream,
+      instanceProfileArn,
+      cluster,
     });
 
     const lake = pulumi.interpolate`s3://${args.lakeBucketName}`;
@@ -108,17 +127,10 @@ export class StreamLakehouse extends pulumi.ComponentResource {
         continuous: { pauseStatus: "UNPAUSED", taskRetryMode: "ON_FAILURE" },
         ...jobRunSettings({
           clusterKey: "stream",
-          code: args.code,
+          runner: args.code.runners.stream,
+          policyId,
           alertEmail: args.alertEmail,
-          cluster: {
-            sparkVersion: args.sparkVersion,
-            nodeType: args.nodeType ?? "m5d.large",
-            workers: args.workers ?? 1,
-            instanceProfileArn,
-            // A continuous job on spot would lose its cluster at every reclaim.
-            spot: false,
-            tags,
-          },
+          cluster: { ...cluster, instanceProfileArn },
         }),
         tasks: [
           {
@@ -141,7 +153,7 @@ export class StreamLakehouse extends pulumi.ComponentResource {
       },
       // A job runs as the runner: it starts (the stream's at once, being continuous) only once the runner may
       // read the code and use the instance profile.
-      { parent: this, dependsOn: [...args.code.readyToRun, runnerMayUse] },
+      { parent: this, dependsOn: [...args.code.readyToRun, runnerMayUse, runnerMayUsePolicy] },
     );
 
     this.jobId = job.id;
