@@ -347,7 +347,8 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
   }),
   // Created at MOCK_NOW; ends after its lifetime ("<seconds>s", Databricks' default 730 days).
   "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": (_name, inputs, { seed }) => {
-    const seconds = Number(/^(\d+)s$/.exec(String(inputs.lifetime ?? ""))?.[1] ?? 730 * 86400);
+    const lifetime = typeof inputs.lifetime === "string" ? inputs.lifetime : "";
+    const seconds = Number(/^(\d+)s$/.exec(lifetime)?.[1] ?? 730 * 86400);
     return {
       id: hex(seed, 16),
       state: {

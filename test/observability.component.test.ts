@@ -265,7 +265,10 @@ describe("Observability: notices before credentials end (mocks)", () => {
     assert.equal(schedule.inputs.scheduleExpressionTimezone, "UTC");
     const target = schedule.inputs.target as { arn: string; roleArn: string; input: string };
     assert.equal(target.arn, await promiseOf(obs.alarmTopicArn));
-    assert.match(JSON.parse(target.input).notice as string, /airflow-secret ends at 2027-04-01T00:00:00Z/);
+    assert.match(
+      (JSON.parse(target.input) as { notice: string }).notice,
+      /airflow-secret ends at 2027-04-01T00:00:00Z/,
+    );
     const role = mocks.ofType("aws:iam/role:Role").find((r) => r.name === "pp-expiry-notices")!;
     const trust = parseJson<PolicyDocument>(role.inputs.assumeRolePolicy).Statement[0];
     assert.deepEqual(trust.Principal, { Service: "scheduler.amazonaws.com" });
