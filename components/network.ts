@@ -228,9 +228,18 @@ export class Network extends pulumi.ComponentResource {
     const flowLogRole = new aws.iam.Role(
       `${name}-flow-logs`,
       {
-        assumeRolePolicy: identity.accountId.apply((accountId) =>
-          policyJson(serviceTrustPolicy("vpc-flow-logs.amazonaws.com", accountId)),
-        ),
+        // Flow logs send aws:SourceArn (the flow log; its id is not known before it exists).
+        assumeRolePolicy: pulumi
+          .all([identity.accountId, aws.getRegionOutput({}, { parent: this }).region])
+          .apply(([accountId, region]) =>
+            policyJson(
+              serviceTrustPolicy(
+                "vpc-flow-logs.amazonaws.com",
+                accountId,
+                `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*`,
+              ),
+            ),
+          ),
         tags,
       },
       { parent: this },

@@ -328,6 +328,18 @@ export function wildcardResources(doc: unknown): string[] {
   return bad;
 }
 
+/**
+ * Services documented to send aws:SourceArn when they assume a role (docs/cloud-contracts.md, "Trust
+ * conditions"). Lambda is not among them: its page says the key applies to its resource policy only.
+ */
+export const SERVICES_SENDING_SOURCE_ARN = new Set([
+  "kafkaconnect.amazonaws.com",
+  "airflow.amazonaws.com",
+  "airflow-env.amazonaws.com",
+  "vpc-flow-logs.amazonaws.com",
+  "scheduler.amazonaws.com",
+]);
+
 /** Condition keys of a statement, lower-cased (IAM compares them case-insensitively). */
 const conditionKeys = (s: Statement): string[] =>
   Object.values(s.Condition ?? {}).flatMap((block) => Object.keys(block).map((k) => k.toLowerCase()));
@@ -377,13 +389,17 @@ export const RULES: Rule[] = [
   forType(
     "aws:iam/role:Role",
     "iam-role-trust-scoped",
-    "Roles are assumable by named services or accounts only, never by Principal '*'.",
+    "Roles are assumable by named services or accounts only, never by Principal '*'; a service that sends aws:SourceArn is held to it (confused deputy, AWS IAM User Guide).",
     (props, report) => {
       for (const s of statements(props.assumeRolePolicy)) {
         if (s.Effect !== "Allow") continue;
         const principal = JSON.stringify(s.Principal ?? null);
         if (s.Principal === "*" || /"AWS":"\*"/.test(principal))
           report("trust policy lets any principal ('*') assume the role");
+        const services = list((s.Principal as { Service?: string | string[] } | undefined)?.Service);
+        for (const service of services.filter((sv) => SERVICES_SENDING_SOURCE_ARN.has(sv)))
+          if (!conditionKeys(s).includes("aws:sourcearn"))
+            report(`${service} sends aws:SourceArn, but the trust policy does not check it`);
       }
     },
   ),
@@ -763,6 +779,15 @@ export const RULES: Rule[] = [
     },
     (cidrs, report) => {
       for (const c of cidrs) if (OPEN_CIDRS.has(text(c))) report(`admits ${text(c)}`);
+    },
+  ),
+  forType(
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "vpc-endpoints-scoped",
+    "VPC endpoints carry a policy narrower than AWS's default full access (AwsSolutions-VPC style: an endpoint is not a way out for any credentials).",
+    (props, report) => {
+      if (props.policy === undefined || props.policy === "")
+        report(`${text(props.serviceName ?? "the endpoint")} allows everything (no endpoint policy)`);
     },
   ),
   forType(

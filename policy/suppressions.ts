@@ -50,6 +50,13 @@ export const SUPPRESSIONS: Suppression[] = [
     reason:
       "API Gateway's account-wide logging role is the one AWS documents, with AWS's managed AmazonAPIGatewayPushToCloudWatchLogs: one role per account and region serves every API's logs (docs/cloud-contracts.md, Trust conditions).",
   },
+  {
+    rule: "vpc-endpoints-scoped",
+    type: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    name: "*-s3",
+    reason:
+      "MWAA's workers run in these subnets and fetch image layers and packages from AWS-owned buckets that AWS does not list for MWAA (docs/cloud-contracts.md, Edge); a narrower endpoint policy could fail the environment's creation. Every role of the stack is granted S3 on the stack's own buckets only, which is what bounds S3 access.",
+  },
 ];
 
 export const MIN_REASON_LENGTH = 20;

@@ -462,6 +462,12 @@ describe("BatchLakehouse (mocks)", () => {
       trust.Statement.map((s) => s.Principal),
       [{ Service: "airflow.amazonaws.com" }, { Service: "airflow-env.amazonaws.com" }],
     );
+    // MWAA sends both confused-deputy keys; the role is held to this environment.
+    for (const s of trust.Statement)
+      assert.deepEqual(s.Condition, {
+        StringEquals: { "aws:SourceAccount": "123456789012" },
+        ArnLike: { "aws:SourceArn": "arn:aws:airflow:eu-west-1:123456789012:environment/pp-airflow" },
+      });
   });
 });
 

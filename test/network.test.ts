@@ -138,7 +138,11 @@ describe("Network (created VPC)", () => {
     ]);
     const trust = parseJson<PolicyDocument>(mocks.ofType("aws:iam/role:Role")[0].inputs.assumeRolePolicy);
     assert.deepEqual(trust.Statement[0].Principal, { Service: "vpc-flow-logs.amazonaws.com" });
-    assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
+    // Flow logs send both keys (confused-deputy prevention); the flow log's id is not known beforehand.
+    assert.deepEqual(trust.Statement[0].Condition, {
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnLike: { "aws:SourceArn": "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log/*" },
+    });
     const flowLog = mocks.ofType("aws:ec2/flowLog:FlowLog")[0];
     assert.equal(flowLog.inputs.trafficType, "ALL");
     assert.equal(flowLog.inputs.logDestination, groupArn);

@@ -260,6 +260,11 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp; more?: Res[][
       }),
     ),
   },
+  "vpc-endpoints-scoped": {
+    ok: one("aws:ec2/vpcEndpoint:VpcEndpoint", { serviceName: "com.amazonaws.eu-west-1.s3", policy: doc() }),
+    bad: one("aws:ec2/vpcEndpoint:VpcEndpoint", { serviceName: "com.amazonaws.eu-west-1.s3" }),
+    says: /com\.amazonaws\.eu-west-1\.s3 allows everything/,
+  },
   "iam-role-trust-scoped": {
     ok: one("aws:iam/role:Role", {
       assumeRolePolicy: doc({
@@ -272,6 +277,16 @@ const CASES: Record<string, { ok: Res[]; bad: Res[]; says: RegExp; more?: Res[][
       assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }),
     }),
     says: /any principal/,
+    more: [
+      one("aws:iam/role:Role", {
+        assumeRolePolicy: doc({
+          Effect: "Allow",
+          Principal: { Service: "kafkaconnect.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": "1" } },
+        }),
+      }),
+    ],
   },
   "resource-policies-not-open": {
     ok: one("aws:s3/bucketPolicy:BucketPolicy", {

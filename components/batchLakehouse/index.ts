@@ -406,11 +406,17 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         `${name}-airflow`,
         {
           description: `MWAA execution role of ${environmentName}`,
-          assumeRolePolicy: identity.accountId.apply((account) =>
+          // MWAA sends aws:SourceArn, the environment's ARN (its confused-deputy page).
+          assumeRolePolicy: pulumi.all([identity.accountId, region.region]).apply(([account, r]) =>
             policyJson({
               Version: "2012-10-17",
               Statement: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"].flatMap(
-                (service) => serviceTrustPolicy(service, account).Statement,
+                (service) =>
+                  serviceTrustPolicy(
+                    service,
+                    account,
+                    `arn:aws:airflow:${r}:${account}:environment/${environmentName}`,
+                  ).Statement,
               ),
             }),
           ),
