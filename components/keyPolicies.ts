@@ -127,7 +127,8 @@ export function logsKeyPolicy(c: KeyContext): PolicyDocument {
         Sid: "CloudWatchLogsEncryptsLogGroups",
         Effect: "Allow",
         Principal: { Service: `logs.${c.region}.amazonaws.com` },
-        Action: KEY_USE_ACTIONS,
+        // Not DescribeKey: it takes no encryption context, so under this condition it could never be allowed.
+        Action: KEY_USE_ACTIONS.filter((a) => a !== "kms:DescribeKey"),
         Resource: "*",
         Condition: {
           ArnLike: {
