@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { checkGraph } from "../policy/offline";
-import { renderTree, summarize, synthStack } from "./synth";
+import { committedGraphPath, graphText, renderTree, summarize, synthStack } from "./synth";
 
 export function makeCommand(): Command {
   return new Command("synth")
@@ -14,16 +14,28 @@ export function makeCommand(): Command {
     .requiredOption("--stack <name>", "stack whose Pulumi.<name>.yaml supplies the config (dev, prod)")
     .option("--out <file>", "where to write the JSON graph (default: out/synth/<stack>.json)")
     .option("--json", "print the JSON graph instead of the tree")
+    .option(
+      "--write-graph",
+      "also write it to synth/graphs/<stack>.json, the committed graph npm test compares against",
+    )
     .option("--project-dir <dir>", "the Pulumi project", path.resolve(__dirname, ".."));
 }
 
 async function main(argv: string[]): Promise<number> {
   const command = makeCommand().parse(argv);
-  const opts = command.opts<{ stack: string; out?: string; json?: boolean; projectDir: string }>();
+  const opts = command.opts<{
+    stack: string;
+    out?: string;
+    json?: boolean;
+    writeGraph?: boolean;
+    projectDir: string;
+  }>();
   const graph = await synthStack(path.resolve(opts.projectDir), opts.stack);
   const out = opts.out ?? path.join(opts.projectDir, "out", "synth", `${opts.stack}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(graph, null, 2)}\n`);
+  fs.writeFileSync(out, graphText(graph, opts.projectDir));
+  if (opts.writeGraph)
+    fs.writeFileSync(committedGraphPath(opts.projectDir, opts.stack), graphText(graph, opts.projectDir));
   // The policy pack's rules, as `pulumi preview --policy-pack policy` would run them.
   const violations = await checkGraph(graph);
   const policyLines = [

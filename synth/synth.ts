@@ -94,6 +94,23 @@ async function unwrapOutput(value: unknown): Promise<unknown> {
   return secret ? SECRET_PLACEHOLDER : plain;
 }
 
+/**
+ * The graph as written to disk: sorted by URN (synthStack), secrets masked, 2-space JSON, and the checkout's
+ * own path (in file assets and workspace-file sources) written as `<project>`, so every clone writes the same.
+ */
+export function graphText(graph: SynthGraph, projectDir: string): string {
+  const text = JSON.stringify(graph, null, 2);
+  return `${text.split(`${path.resolve(projectDir)}/`).join("<project>/")}\n`;
+}
+
+/**
+ * Where a stack's graph is committed (synth/graphs/<stack>.json), so a pull request shows the infrastructure's
+ * diff without credentials; npm test fails when the program's graph and this file differ.
+ */
+export function committedGraphPath(projectDir: string, stack: string): string {
+  return path.join(projectDir, "synth", "graphs", `${stack}.json`);
+}
+
 /** One line per resource, indented under its parent, as `pulumi preview` shows the tree. */
 export function renderTree(graph: SynthGraph): string[] {
   const children = new Map<string | null, SynthGraph["resources"]>();

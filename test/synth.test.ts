@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { installMocks, promiseOf, SECRET_PLACEHOLDER, settle } from "../synth/mocks";
-import { readStackFile, renderTree, summarize, SynthGraph } from "../synth/synth";
+import { committedGraphPath, readStackFile, renderTree, summarize, SynthGraph } from "../synth/synth";
 import { ROOT, synthCli } from "./fixtures/synthCli";
 import { NAMED_TYPES, STATEFUL_TYPES } from "../components/protect";
 
@@ -91,6 +91,20 @@ describe("offline synth", () => {
       assert.match(stdout, new RegExp(`Stack pinterest-pipeline/${stack}: ${expected.resources} resources`));
       assert.match(stdout, new RegExp(`^ +${expected.subnets}  aws:ec2/subnet:Subnet$`, "m"));
       assert.match(stdout, /^ {2}\+ aws:ec2\/vpc:Vpc {2}pinpipe-/m);
+      // The committed graph is this graph: a pull request that changes the infrastructure shows it.
+      const committed = committedGraphPath(ROOT, stack);
+      const now = fs.readFileSync(out, "utf8");
+      const before = fs.existsSync(committed) ? fs.readFileSync(committed, "utf8") : "";
+      if (now !== before) {
+        const a = before.split("\n");
+        const b = now.split("\n");
+        const firstDiff = b.findIndex((line, i) => line !== a[i]);
+        assert.fail(
+          `the ${stack} graph changed but ${path.relative(ROOT, committed)} did not (first difference at line ${firstDiff + 1}: ${JSON.stringify(b[firstDiff] ?? "")}); review it and run: npm run synth -- --stack ${stack} --write-graph`,
+        );
+      }
+      assert.ok(!now.includes(ROOT), "no path of this checkout in the graph");
+      assert.ok(!/"value": "[0-9a-f]{40}"/.test(now), "no API key value in the graph");
     });
   }
 
