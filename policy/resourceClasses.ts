@@ -33,4 +33,7 @@ export const NAMED_TYPES: ReadonlyMap<string, string> = new Map([
   ["databricks:index/directory:Directory", "path"],
   ["databricks:index/notebook:Notebook", "path"],
   ["databricks:index/workspaceFile:WorkspaceFile", "path"],
+  ["databricks:index/clusterPolicy:ClusterPolicy", "name"],
+  ["aws:wafv2/webAcl:WebAcl", "name"],
+  ["aws:scheduler/schedule:Schedule", "name"],
 ]);

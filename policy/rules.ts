@@ -211,8 +211,6 @@ export const NEUTRAL_TYPES: Record<string, string> = {
   "databricks:index/permissions:Permissions": "workspace grants to the stack's own service principals",
   "databricks:index/servicePrincipal:ServicePrincipal": "an identity; its secret is judged",
   "databricks:index/servicePrincipalRole:ServicePrincipalRole": "lets a principal use an instance profile",
-  "databricks:index/clusterPolicy:ClusterPolicy": "judged through the jobs, which must name one",
-  "aws:scheduler/schedule:Schedule": "a one-time notice to the judged alarm topic",
 };
 
 /** Per rule, the resource types it judges: what the per-type tests cover and `pack-judges-every-type` knows. */
