@@ -7,11 +7,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import runtimes from "./components/runtimes.json";
+import { isPrivateCidr16to20, NAT_GATEWAY_MODES, NatGatewayMode } from "./components/cidr";
+
+export { ipv4ToInt, isPrivateCidr16to20, NAT_GATEWAY_MODES } from "./components/cidr";
+export type { NatGatewayMode } from "./components/cidr";
 
 export const CONFIG_NAMESPACE = "pinterest-pipeline";
 
 export const KINESIS_MODES = ["on-demand", "provisioned"] as const;
-export const NAT_GATEWAY_MODES = ["single", "per-az"] as const;
 /** The values CloudWatch Logs accepts for a log group's retention. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -30,7 +33,6 @@ export const MWAA_ENVIRONMENT_CLASSES = [
 export const WEBSERVER_ACCESS = ["private", "public"] as const;
 
 export type KinesisMode = (typeof KINESIS_MODES)[number];
-export type NatGatewayMode = (typeof NAT_GATEWAY_MODES)[number];
 
 export interface StackConfig {
   /** Prefix of every physical name (streams, topics, roles). */
@@ -515,22 +517,4 @@ export function checkDatabricksHost(
   if (fromEnv && norm(fromEnv) !== norm(configured))
     return `databricks:host is ${configured} but DATABRICKS_HOST in the environment is ${fromEnv}: unset one, or make them agree`;
   return null;
-}
-
-/** True for an RFC 1918 IPv4 block with a prefix length from 16 to 20 and no host bits set. */
-export function isPrivateCidr16to20(text: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-  if (!match) return false;
-  const octets = match.slice(1, 5).map(Number);
-  const bits = Number(match[5]);
-  if (octets.some((o) => o > 255) || bits < 16 || bits > 20) return false;
-  const address = ipv4ToInt(octets);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  if ((address & ~mask) >>> 0 !== 0) return false;
-  const [a, b] = octets;
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-}
-
-export function ipv4ToInt(octets: number[]): number {
-  return (((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3]) >>> 0;
 }

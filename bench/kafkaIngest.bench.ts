@@ -18,7 +18,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { KafkaBroker } from "../local/services/kafka";
 import { jvmLibsDir, REPO_ROOT } from "../local/services/paths";
 import { ServiceProcess, startUrlService } from "../local/services/process";
-import { pinRecord } from "../test/fixtures/events";
+import { pinRecord } from "../local/sampleRecords";
 
 const run = promisify(execFile);
 

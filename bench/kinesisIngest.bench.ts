@@ -13,7 +13,7 @@ import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { Command } from "commander";
 import { KinesisLocal } from "../local/services/kinesis";
 import { ServiceProcess, startUrlService } from "../local/services/process";
-import { userRecord } from "../test/fixtures/events";
+import { userRecord } from "../local/sampleRecords";
 
 async function measure(seconds: number, concurrency: number, once: () => Promise<number>): Promise<number> {
   const warmEnd = Date.now() + 2000;

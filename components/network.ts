@@ -6,7 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ipv4ToInt, isPrivateCidr16to20, NatGatewayMode } from "../config";
+import { ipv4ToInt, isPrivateCidr16to20, NatGatewayMode } from "./cidr";
 import { flowLogDeliveryPolicy, policyJson, serviceTrustPolicy } from "./defaults";
 
 export interface NetworkArgs {

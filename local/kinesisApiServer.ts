@@ -4,7 +4,7 @@
  * Prints one JSON line {"url": ...} once it listens; stops on SIGINT/SIGTERM.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { startKinesisApiServer } from "../components/kinesisIngest/localApi";
+import { startKinesisApiServer } from "./kinesisApi";
 import { LOCAL_CREDENTIALS } from "./services/kinesis";
 
 function parsePort(value: string): number {

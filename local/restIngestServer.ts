@@ -6,8 +6,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
 import { EVENT_KINDS } from "../components/events";
-import { kafkaGateway } from "../components/kafkaIngest/kafkaGateway";
-import { startRestIngestServer } from "../components/kafkaIngest/server";
+import { kafkaGateway } from "../components/kafkaIngest/runtime/kafkaGateway";
+import { startRestIngestServer } from "./kafkaRestServer";
 
 const topicsSchema = z.record(z.string().min(1), z.enum(EVENT_KINDS as [string, ...string[]]));
 

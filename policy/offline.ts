@@ -13,7 +13,6 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { SynthGraph } from "../synth/synth";
 import { guardrails } from "./pack";
 import { Rule } from "./rules";
 
@@ -23,7 +22,22 @@ export interface Violation {
   message: string;
 }
 
-type GraphResource = SynthGraph["resources"][number];
+/**
+ * What the offline check reads of a graph: the shape synth/synth.ts writes (declared here, so the pack's
+ * folder does not import the synth's and the synth can import this runner).
+ */
+export interface GraphResource {
+  urn: string;
+  type: string;
+  name: string;
+  id?: string;
+  inputs: Record<string, unknown>;
+  options: { protect?: boolean; deleteBeforeReplace?: boolean; ignoreChanges?: string[] };
+}
+export interface SynthGraph {
+  stack: string;
+  resources: GraphResource[];
+}
 
 function isTypeOf(type: string) {
   return (cls: { __pulumiType?: string }) => cls.__pulumiType === type;

@@ -24,9 +24,9 @@ import { AirflowApi, CloudE2eOptions, DatabricksApi, runCloudE2e, StackDriver } 
 import { MwaaAirflow } from "../e2e/airflow";
 import { DatabricksApiError, DatabricksClient, resolveDatabricksAuth } from "../e2e/databricks";
 import { E2E_OVERRIDES, e2eStackConfig, UsageError } from "../e2e/stackConfig";
-import { kafkaGateway } from "../components/kafkaIngest/kafkaGateway";
-import { startRestIngestServer } from "../components/kafkaIngest/server";
-import { startKinesisApiServer } from "../components/kinesisIngest/localApi";
+import { kafkaGateway } from "../components/kafkaIngest/runtime/kafkaGateway";
+import { startRestIngestServer } from "../local/kafkaRestServer";
+import { startKinesisApiServer } from "../local/kinesisApi";
 import { KafkaBroker } from "../local/services/kafka";
 import { KinesisLocal, LOCAL_CREDENTIALS } from "../local/services/kinesis";
 

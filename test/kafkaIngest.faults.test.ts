@@ -13,9 +13,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Admin, Kafka, logLevel } from "kafkajs";
 import { KafkaBroker } from "../local/services/kafka";
-import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/kafkaGateway";
-import { startRestIngestServer, RestIngestServer } from "../components/kafkaIngest/server";
-import { geoRecord, pinRecord, userRecord } from "./fixtures/events";
+import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/runtime/kafkaGateway";
+import { startRestIngestServer, RestIngestServer } from "../local/kafkaRestServer";
+import { geoRecord, pinRecord, userRecord } from "../local/sampleRecords";
 
 const CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
 const TOPICS = { "f.pin": "pin", "f.geo": "geo", "f.user": "user" } as const;

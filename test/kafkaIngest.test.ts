@@ -10,9 +10,9 @@ import { Admin, Kafka, logLevel } from "kafkajs";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { KafkaBroker } from "../local/services/kafka";
 import { bundleIngestFunction } from "../components/kafkaIngest";
-import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/kafkaGateway";
-import { startRestIngestServer, RestIngestServer } from "../components/kafkaIngest/server";
-import { geoRecord, pinRecord, userRecord } from "./fixtures/events";
+import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/runtime/kafkaGateway";
+import { startRestIngestServer, RestIngestServer } from "../local/kafkaRestServer";
+import { geoRecord, pinRecord, userRecord } from "../local/sampleRecords";
 
 const CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
 const API_KEY = "test-key-0123456789";

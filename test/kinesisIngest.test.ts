@@ -12,11 +12,11 @@ import {
   KinesisClient,
   ListShardsCommand,
 } from "@aws-sdk/client-kinesis";
-import { KinesisApiServer, startKinesisApiServer } from "../components/kinesisIngest/localApi";
+import { KinesisApiServer, startKinesisApiServer } from "../local/kinesisApi";
 import { KinesisLocal, LOCAL_CREDENTIALS } from "../local/services/kinesis";
 import { DEFAULT_DELIVERY } from "../emulator/deliver";
 import { runEmulator } from "../emulator/run";
-import { geoRecord, pinRecord, userRecord } from "./fixtures/events";
+import { geoRecord, pinRecord, userRecord } from "../local/sampleRecords";
 
 const STREAMS = ["t-pin", "t-geo", "t-user", "t-large", "t-small", "t-bad"];
 

@@ -3,7 +3,7 @@
  * private subnets), the stack's three topics as code, the REST ingest function behind API Gateway (API key,
  * usage plan throttling, access logs), and the MSK Connect S3 sink writing the topics into the lake.
  *
- * The ingest function is bundled from handler.ts by esbuild while the program runs, so `pulumi up` needs
+ * The ingest function is bundled from runtime/handler.ts by esbuild while the program runs, so `pulumi up` needs
  * no build step.
  */
 import * as path from "node:path";
@@ -20,7 +20,7 @@ import {
   SINK_WORKER_PROPERTIES,
   verifiedPluginKey,
 } from "./sink";
-import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BODY_BYTES, REQUEST_CONTENT_TYPE } from "./restProxy";
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BODY_BYTES, REQUEST_CONTENT_TYPE } from "./runtime/restProxy";
 
 /** MSK's port for TLS clients authenticating with IAM. */
 export const MSK_IAM_PORT = 9098;
@@ -128,10 +128,10 @@ export function topicNames(prefix: string): Record<string, EventKind> {
   return Object.fromEntries(EVENT_KINDS.map((kind) => [`${prefix}.${kind}`, kind]));
 }
 
-/** The ingest function's code: handler.ts and its dependencies in one file. */
+/** The ingest function's code: runtime/handler.ts and its dependencies in one file. */
 export function bundleIngestFunction(): string {
   const result = buildSync({
-    entryPoints: [path.join(__dirname, "handler.ts")],
+    entryPoints: [path.join(__dirname, "runtime", "handler.ts")],
     bundle: true,
     platform: "node",
     target: "node20",

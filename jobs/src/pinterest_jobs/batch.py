@@ -24,11 +24,10 @@ from pyspark.sql import functions as F
 
 from . import insights as I
 from .local import entry_session
-from .cleaning import clean_geo, clean_pins, clean_users, flag, one_row_per_key, split, union_all
+from .cleaning import CLEANERS, flag, one_row_per_key, split, union_all
 
 log = logging.getLogger("pinterest_jobs.batch")
 
-CLEANERS = {"pin": clean_pins, "geo": clean_geo, "user": clean_users}
 #: Threads writing the gold tables at once.
 GOLD_WRITERS = 3
 #: Topics cleaned at once.

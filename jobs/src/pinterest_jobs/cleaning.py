@@ -189,6 +189,10 @@ def clean_users(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
     return split(flag(raw, "user"), "user")
 
 
+#: Each kind's cleaner, for the jobs that clean every kind (the batch and the stream).
+CLEANERS = {"pin": clean_pins, "geo": clean_geo, "user": clean_users}
+
+
 def one_row_per_key(df: DataFrame, key: str = "ind") -> DataFrame:
     """One row per key (posts arrive more than once). Copies of a key carry the same values; the kept one
     is chosen deterministically (the smallest by every column in order, nulls first), so reruns give the

@@ -35,8 +35,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from .batch import CLEANERS
-from .cleaning import union_all
+from .cleaning import CLEANERS, union_all
 from .local import entry_session
 from .schemas import QUARANTINE
 

@@ -9,8 +9,8 @@
  * reported exactly for the records of the batches that failed, and says whether they may have been written.
  */
 import { PartitionerArgs, Partitioners } from "kafkajs";
-import { describeSchemaProblem, EventKind } from "../events";
-import { decodeUtf8, MAX_VALUE_DEPTH, scanJson } from "../jsonGuard";
+import { describeSchemaProblem, EventKind } from "../../events";
+import { decodeUtf8, MAX_VALUE_DEPTH, scanJson } from "../../jsonGuard";
 
 export const REQUEST_CONTENT_TYPE = "application/vnd.kafka.json.v2+json";
 export const RESPONSE_CONTENT_TYPE = "application/vnd.kafka.v2+json";

@@ -4,14 +4,14 @@
  * given one, caps the body size, and answers GET /healthz with its counters.
  */
 import * as http from "node:http";
-import { listen, Listening } from "../listen";
+import { listen, Listening } from "./listen";
 import {
   createRestIngest,
   DEFAULT_MAX_BODY_BYTES,
   ERROR_CODES,
   RestIngestOptions,
   RESPONSE_CONTENT_TYPE,
-} from "./restProxy";
+} from "../components/kafkaIngest/runtime/restProxy";
 
 export interface RestIngestServerOptions extends RestIngestOptions {
   host?: string;

@@ -10,7 +10,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
-import { EventKind } from "../events";
+import { EventKind } from "../../events";
 import { kafkaGateway } from "./kafkaGateway";
 import { createRestIngest, DEFAULT_MAX_BODY_BYTES } from "./restProxy";
 

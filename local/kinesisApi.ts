@@ -9,13 +9,13 @@
  * other with AccessDeniedException; locally there is no IAM, so the twin gives that same answer itself.
  */
 import * as http from "node:http";
-import { listen, Listening } from "../listen";
+import { listen, Listening } from "./listen";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import Ajv, { ErrorObject } from "ajv-draft-04";
 import { JSONPath } from "jsonpath-plus";
 import { render } from "velocityjs";
-import { decodeUtf8 } from "../jsonGuard";
+import { decodeUtf8 } from "../components/jsonGuard";
 import {
   CLIENT_ERROR_RESPONSE_TEMPLATE,
   GATEWAY_RESPONSES,
@@ -24,7 +24,7 @@ import {
   REQUEST_MODELS,
   SERVER_ERROR_RESPONSE_TEMPLATE,
   SUCCESS_RESPONSE_TEMPLATE,
-} from "./api";
+} from "../components/kinesisIngest/api";
 
 export interface KinesisApiOptions {
   /** The Kinesis endpoint, e.g. kinesis-local's http://127.0.0.1:<port>. */
