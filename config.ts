@@ -90,6 +90,8 @@ export interface StackConfig {
     timeoutMinutes: number;
     /** The Databricks workspace's cross-account role, granted iam:PassRole on the job's role. */
     crossAccountRoleName?: string;
+    /** The Databricks account's id: names the rule sets that let the deployer set the jobs' run_as. */
+    databricksAccountId: string;
     /** Lifetime of Airflow's Databricks OAuth secret, days. */
     secretLifetimeDays: number;
   };
@@ -252,6 +254,10 @@ export const CONFIG_KEYS = {
   batchWorkers: { schema: intText(1, 100), expected: "must be an integer from 1 to 100" },
   batchMaxRetries: { schema: intText(0, 10), expected: "must be an integer from 0 to 10" },
   batchTimeoutMinutes: { schema: intText(10, 1440), expected: "must be an integer from 10 to 1440" },
+  databricksAccountId: {
+    schema: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+    expected: "must be the Databricks account's id, a UUID like 0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+  },
   databricksCrossAccountRoleName: {
     schema: z.string().regex(/^[\w+=,.@-]{1,64}$/),
     expected: "must be an IAM role name (1-64 characters of letters, digits and +=,.@_-)",
@@ -417,6 +423,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
     timeoutMinutes: read("batchTimeoutMinutes") ?? 120,
     secretLifetimeDays: read("databricksSecretLifetimeDays") ?? 90,
     crossAccountRoleName: read("databricksCrossAccountRoleName"),
+    databricksAccountId: read("databricksAccountId") ?? "",
   };
   const stream: StackConfig["stream"] = {
     nodeType: read("streamNodeType") ?? "m5d.large",
@@ -443,6 +450,11 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
   ) {
     problems.push(
       `${CONFIG_NAMESPACE}:mwaaEnvironmentClass, mwaaMaxWorkers and mwaaWebserverAccess apply only to a created environment; remove them when existingMwaaEnvironmentName is set`,
+    );
+  }
+  if (raw.databricksAccountId === undefined) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:databricksAccountId is required: the Databricks account's id (the account console shows it), to let the deploying principal set each job's run_as to the job's own service principal (docs/deploy-checklist.md)`,
     );
   }
   if (raw.databricksCrossAccountRoleName === undefined) {

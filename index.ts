@@ -145,7 +145,11 @@ const edge = new IngestEdge(
 );
 
 // The jobs/ package and notebooks in the workspace, and the service principal both jobs run as.
-const code = new JobCode(config.namePrefix, { namePrefix: config.namePrefix }, lifecycle);
+const code = new JobCode(
+  config.namePrefix,
+  { namePrefix: config.namePrefix, databricksAccountId: config.batch.databricksAccountId },
+  lifecycle,
+);
 
 const batch = new BatchLakehouse(
   config.namePrefix,

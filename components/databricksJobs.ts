@@ -92,6 +92,12 @@ export interface JobRunner {
 
 export interface JobCodeArgs {
   namePrefix: string;
+  /**
+   * The Databricks account's id. Setting a job's run_as to a service principal needs the servicePrincipal.user
+   * role on it, which its creator does not get (only manager); each runner's rule set grants both to the
+   * principal running `pulumi up` (https://docs.databricks.com/aws/en/security/auth/access-control/service-principal-acl).
+   */
+  databricksAccountId: string;
 }
 
 export class JobCode extends pulumi.ComponentResource {
@@ -105,7 +111,10 @@ export class JobCode extends pulumi.ComponentResource {
   public readonly runners: Record<NotebookName, JobRunner>;
   /** Resources a job must wait for before it can run the code. */
   public readonly uploads: pulumi.Resource[];
-  /** What a job run as the runner needs before it starts: the code and the runner's right to read it. */
+  /**
+   * What a job run as its runner needs before it is created and starts: the code, the runners' right to read
+   * it, and the deployer's right to set run_as to them.
+   */
   public readonly readyToRun: pulumi.Resource[];
 
   constructor(name: string, args: JobCodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -149,6 +158,23 @@ export class JobCode extends pulumi.ComponentResource {
         ),
       ]),
     ) as Record<NotebookName, databricks.ServicePrincipal>;
+    // The deploying principal may use (set run_as to) and manage each runner. A rule set is authoritative: it
+    // holds every grant on the runner, so both roles are here.
+    const deployer = databricks.getCurrentUserOutput({}, { parent: this });
+    const runAsGrants = NOTEBOOKS.map(
+      (job) =>
+        new databricks.AccessControlRuleSet(
+          `${name}-${job}-runner`,
+          {
+            name: pulumi.interpolate`accounts/${args.databricksAccountId}/servicePrincipals/${principals[job].applicationId}/ruleSets/default`,
+            grantRules: [
+              { principals: [deployer.aclPrincipalId], role: "roles/servicePrincipal.manager" },
+              { principals: [deployer.aclPrincipalId], role: "roles/servicePrincipal.user" },
+            ],
+          },
+          { parent: this },
+        ),
+    );
     // One Permissions per object (Databricks' permissions are set whole): both runners read the code.
     const codeAccess = new databricks.Permissions(
       `${name}-code`,
@@ -171,7 +197,7 @@ export class JobCode extends pulumi.ComponentResource {
       NOTEBOOKS.map((job) => [job, { applicationId: principals[job].applicationId, id: principals[job].id }]),
     ) as Record<NotebookName, JobRunner>;
     this.uploads = [...files, ...Object.values(notebooks)];
-    this.readyToRun = [...this.uploads, codeAccess];
+    this.readyToRun = [...this.uploads, codeAccess, ...runAsGrants];
     this.registerOutputs({
       directory: this.directory,
       runnerApplicationIds: pulumi.all(NOTEBOOKS.map((job) => principals[job].applicationId)),

@@ -39,7 +39,9 @@ export interface IngestEdgeArgs {
 export const MANAGED_RULE_GROUPS = [
   { name: "AWSManagedRulesAmazonIpReputationList", count: [] as string[] },
   { name: "AWSManagedRulesKnownBadInputsRuleSet", count: [] as string[] },
-  { name: "AWSManagedRulesCommonRuleSet", count: ["SizeRestrictions_BODY"] },
+  // Bodies are batches up to 4 MiB (the 8 KB rule), and posts are user text that may hold HTML-like words,
+  // which are stored, never rendered (the body XSS rule): those two only count.
+  { name: "AWSManagedRulesCommonRuleSet", count: ["SizeRestrictions_BODY", "CrossSiteScripting_BODY"] },
 ];
 
 const metric = (name: string) => ({
@@ -47,6 +49,18 @@ const metric = (name: string) => ({
   metricName: name.replace(/[^A-Za-z0-9_-]/g, "-"),
   sampledRequestsEnabled: true,
 });
+
+/** Each client's rate and burst: an equal share of the stage's (at least 1). */
+export function clientShare(args: Pick<IngestEdgeArgs, "rateLimit" | "burstLimit" | "clients">): {
+  rateLimit: number;
+  burstLimit: number;
+} {
+  const n = args.clients.length;
+  return {
+    rateLimit: Math.max(1, Math.floor(args.rateLimit / n)),
+    burstLimit: Math.max(1, Math.floor(args.burstLimit / n)),
+  };
+}
 
 export function validateIngestEdgeArgs(
   args: Pick<IngestEdgeArgs, "clients" | "wafRateLimitPer5Min" | "stages">,
@@ -88,7 +102,9 @@ export class IngestEdge extends pulumi.ComponentResource {
           name: `${args.namePrefix}-${client}`,
           description: `Ingest client ${client}: both APIs, its own rate and daily quota`,
           apiStages: args.stages.map((s) => ({ apiId: s.apiId, stage: s.stageName })),
-          throttleSettings: { rateLimit: args.rateLimit, burstLimit: args.burstLimit },
+          // The stage's limits are shared by every client: each plan gets its share, so one client at its
+          // own limit cannot use up the others' (API Gateway applies the plan's and the stage's limits both).
+          throttleSettings: clientShare(args),
           quotaSettings: { limit: args.quotaPerDay, period: "DAY" },
           tags,
         },

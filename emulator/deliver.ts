@@ -53,6 +53,9 @@ const RETRIABLE_KINESIS_ERRORS = new Set([
 const MAY_HAVE_BEEN_WRITTEN = 50401;
 const RETRIABLE_KAFKA_CODES = new Set([50003, 50301, MAY_HAVE_BEEN_WRITTEN]);
 
+/** What the emulator calls itself in User-Agent. */
+export const USER_AGENT = "pinterest-pipeline-emulator/0.1";
+
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   maxRetries: 6,
   baseDelayMs: 100,
@@ -108,7 +111,12 @@ async function send(
   try {
     const response = await fetch(url, {
       method,
-      headers: { "content-type": contentType, ...(options.apiKey ? { "x-api-key": options.apiKey } : {}) },
+      headers: {
+        "content-type": contentType,
+        // Named, not fetch's default: the edge's WAF (AWS's common rule set) blocks requests without one.
+        "user-agent": USER_AGENT,
+        ...(options.apiKey ? { "x-api-key": options.apiKey } : {}),
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(options.timeoutMs),
     });

@@ -209,6 +209,8 @@ export const NEUTRAL_TYPES: Record<string, string> = {
   "aws:sns/topicSubscription:TopicSubscription": "who is told; the topic is judged",
   "databricks:index/instanceProfile:InstanceProfile": "registers a judged role with the workspace",
   "databricks:index/permissions:Permissions": "workspace grants to the stack's own service principals",
+  "databricks:index/accessControlRuleSet:AccessControlRuleSet":
+    "lets the deploying principal set run_as to the stack's own runners",
   "databricks:index/servicePrincipal:ServicePrincipal": "an identity; its secret is judged",
   "databricks:index/servicePrincipalRole:ServicePrincipalRole": "lets a principal use an instance profile",
 };

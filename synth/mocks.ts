@@ -463,6 +463,18 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           state: "available",
         };
       }
+      case "databricks:index/getCurrentUser:getCurrentUser":
+        // The deploying service principal.
+        return {
+          id: "7001",
+          aclPrincipalId: "servicePrincipals/00000000-0000-4000-8000-00000000d3b1",
+          userName: "00000000-0000-4000-8000-00000000d3b1",
+          alphanumeric: "deployer",
+          home: "/Users/00000000-0000-4000-8000-00000000d3b1",
+          repos: "/Repos/00000000-0000-4000-8000-00000000d3b1",
+          externalId: "",
+          workspaceUrl: MOCK_DATABRICKS_HOST,
+        };
       case "databricks:index/getCurrentConfig:getCurrentConfig":
         return {
           id: MOCK_DATABRICKS_HOST,

@@ -39,6 +39,7 @@ import {
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const LAKE_ARN = "arn:aws:s3:::pp-lake";
+const ACCOUNT_ID = "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d";
 const SECRETS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/secrets-key";
 
 type Args = Omit<BatchLakehouseArgs, "code">;
@@ -72,7 +73,7 @@ const recorder = new OptionsRecorder();
 
 async function render(args: Args): Promise<{ mocks: RecordingMocks; batch: BatchLakehouse }> {
   const mocks = await installMocks();
-  const code = new JobCode("pp", { namePrefix: args.namePrefix });
+  const code = new JobCode("pp", { namePrefix: args.namePrefix, databricksAccountId: ACCOUNT_ID });
   const batch = new BatchLakehouse("pp", { ...args, code }, { transformations: [recorder.transformation] });
   await Promise.all([promiseOf(batch.jobId), promiseOf(batch.airflowEnvironmentName)]);
   return { mocks: await settle(mocks), batch };
@@ -115,6 +116,7 @@ describe("BatchLakehouse (mocks)", () => {
       "databricks:index/notebook:Notebook": 2,
       "databricks:index/servicePrincipal:ServicePrincipal": 3,
       "databricks:index/clusterPolicy:ClusterPolicy": 1,
+      "databricks:index/accessControlRuleSet:AccessControlRuleSet": 2,
       "databricks:index/servicePrincipalRole:ServicePrincipalRole": 1,
       "databricks:index/servicePrincipalSecret:ServicePrincipalSecret": 1,
       "databricks:index/permissions:Permissions": 3,
@@ -251,6 +253,29 @@ describe("BatchLakehouse (mocks)", () => {
         permissionLevel: "CAN_READ",
       },
     ]);
+    // The deployer may set run_as to each runner (servicePrincipal.user, which a creator does not get) and
+    // keeps managing it; the rule set is authoritative, so both grants are in it.
+    const ruleSets = mocks.ofType("databricks:index/accessControlRuleSet:AccessControlRuleSet");
+    assert.deepEqual(
+      ruleSets.map((r) => r.inputs.name).sort(),
+      ["pp-batch-runner", "pp-stream-runner"]
+        .map(
+          (n) =>
+            `accounts/${ACCOUNT_ID}/servicePrincipals/${String(principals[n].state.applicationId)}/ruleSets/default`,
+        )
+        .sort(),
+    );
+    for (const r of ruleSets)
+      assert.deepEqual(r.inputs.grantRules, [
+        {
+          principals: ["servicePrincipals/00000000-0000-4000-8000-00000000d3b1"],
+          role: "roles/servicePrincipal.manager",
+        },
+        {
+          principals: ["servicePrincipals/00000000-0000-4000-8000-00000000d3b1"],
+          role: "roles/servicePrincipal.user",
+        },
+      ]);
     // Only the batch runner may use the batch job's instance profile.
     assert.equal(
       one(mocks, "databricks:index/servicePrincipalRole:ServicePrincipalRole").inputs.servicePrincipalId,

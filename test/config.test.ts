@@ -7,7 +7,11 @@ const ROOT = path.resolve(__dirname, "..");
 
 const PLUGIN = "s3://artifacts-bucket/plugins/s3-sink.zip";
 /** The keys every stack must set. */
-const REQUIRED = { sinkPluginLocation: PLUGIN, databricksCrossAccountRoleName: "dbx-cross-account" };
+const REQUIRED = {
+  sinkPluginLocation: PLUGIN,
+  databricksCrossAccountRoleName: "dbx-cross-account",
+  databricksAccountId: "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+};
 
 /** The problems parseStackConfig reports for `raw` (plus the required keys), or [] when it accepts it. */
 function problemsOf(raw: RawConfig, stack = "dev"): string[] {
@@ -72,6 +76,7 @@ describe("stack configuration", () => {
         timeoutMinutes: 120,
         secretLifetimeDays: 90,
         crossAccountRoleName: "dbx-cross-account",
+        databricksAccountId: "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
       },
       stream: { nodeType: "m5d.large", workers: 1, trigger: "10s" },
       airflow: {
@@ -267,6 +272,7 @@ describe("stack configuration", () => {
       })(),
       [
         "pinterest-pipeline:sinkPluginLocation is required: where Confluent's S3 sink connector zip is (s3://<bucket>/<key>.zip or an https:// URL)",
+        "pinterest-pipeline:databricksAccountId is required: the Databricks account's id (the account console shows it), to let the deploying principal set each job's run_as to the job's own service principal (docs/deploy-checklist.md)",
         "pinterest-pipeline:databricksCrossAccountRoleName is required: the Databricks workspace's cross-account role, which launches the jobs' clusters and must be allowed iam:PassRole on their roles (the stack grants it; docs/deploy-checklist.md)",
       ],
     );

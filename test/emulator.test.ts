@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as mysql from "mysql2/promise";
 import { main, CliIo } from "../emulator/cli";
-import { DEFAULT_DELIVERY, deliverToKafka } from "../emulator/deliver";
+import { DEFAULT_DELIVERY, deliverToKafka, USER_AGENT } from "../emulator/deliver";
 import { runEmulator } from "../emulator/run";
 import { createSourcePool, PostSource } from "../emulator/source";
 import { Kafka, logLevel } from "kafkajs";
@@ -32,7 +32,13 @@ interface Received {
 /** Records each request; `script` decides the answer to the n-th request of a topic or stream. */
 class FlakyTarget {
   readonly accepted: Received[] = [];
-  readonly requests: Array<{ target: string; name: string; size: number; status: number }> = [];
+  readonly requests: Array<{
+    target: string;
+    name: string;
+    size: number;
+    status: number;
+    userAgent?: string;
+  }> = [];
   private readonly seen = new Map<string, number>();
   private server!: http.Server;
   url = "";
@@ -61,7 +67,13 @@ class FlakyTarget {
         this.seen.set(name, n);
         const action = this.script(target, name, n);
         const status = typeof action === "number" ? action : 200;
-        this.requests.push({ target, name, size: body.records.length, status });
+        this.requests.push({
+          target,
+          name,
+          size: body.records.length,
+          status,
+          userAgent: req.headers["user-agent"],
+        });
         const keyOf = (r: Record<string, unknown>) => {
           const v = (target === "kafka" ? r.value : r.data) as { index?: number; ind?: number };
           return (v.index ?? v.ind)!;
@@ -292,6 +304,8 @@ describe("emulator", function () {
           }
         }
         assert.equal(summary.posts, 60);
+        // Every request names its client (the edge's WAF blocks requests without a User-Agent).
+        assert.deepEqual([...new Set(target.requests.map((r) => r.userAgent))], [USER_AGENT]);
       } finally {
         await pool.end();
         await target.close();

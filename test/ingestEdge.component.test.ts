@@ -59,7 +59,8 @@ describe("IngestEdge (mocks)", () => {
         { apiId: "api-k", stage: "v1" },
         { apiId: "api-s", stage: "v1" },
       ]);
-      assert.deepEqual(plan.inputs.throttleSettings, { rateLimit: 50, burstLimit: 100 });
+      // Two clients share the stage's 50/s and 100 burst.
+      assert.deepEqual(plan.inputs.throttleSettings, { rateLimit: 25, burstLimit: 50 });
       assert.deepEqual(plan.inputs.quotaSettings, { limit: 1000, period: "DAY" });
     }
     // Each key is in exactly its own plan: revoking one leaves the others working.
@@ -109,6 +110,7 @@ describe("IngestEdge (mocks)", () => {
     // Ingest batches are up to 4 MiB: the common set's 8 KB body rule would refuse most of them.
     assert.deepEqual(groups[2].statement.managedRuleGroupStatement!.ruleActionOverrides, [
       { name: "SizeRestrictions_BODY", actionToUse: { count: {} } },
+      { name: "CrossSiteScripting_BODY", actionToUse: { count: {} } },
     ]);
     assert.equal(new Set(rules.map((r) => r.priority)).size, rules.length, "priorities are unique");
     const associations = mocks.ofType("aws:wafv2/webAclAssociation:WebAclAssociation");

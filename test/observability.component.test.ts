@@ -272,7 +272,10 @@ describe("Observability: notices before credentials end (mocks)", () => {
     const role = mocks.ofType("aws:iam/role:Role").find((r) => r.name === "pp-expiry-notices")!;
     const trust = parseJson<PolicyDocument>(role.inputs.assumeRolePolicy).Statement[0];
     assert.deepEqual(trust.Principal, { Service: "scheduler.amazonaws.com" });
-    assert.deepEqual(trust.Condition!.StringEquals, { "aws:SourceAccount": "123456789012" });
+    assert.deepEqual(trust.Condition, {
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnEquals: { "aws:SourceArn": "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/default" },
+    });
     const policy = parseJson<PolicyDocument>(
       mocks.ofType("aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "pp-expiry-notices")!.inputs
         .policy,

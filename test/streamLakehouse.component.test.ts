@@ -47,7 +47,10 @@ describe("StreamLakehouse (mocks)", () => {
   const recorder = new OptionsRecorder();
   before(async () => {
     mocks = await installMocks();
-    const code = new JobCode("pp", { namePrefix: "pp" });
+    const code = new JobCode("pp", {
+      namePrefix: "pp",
+      databricksAccountId: "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+    });
     stream = new StreamLakehouse("pp", { ...ARGS, code }, { transformations: [recorder.transformation] });
     await promiseOf(stream.jobId);
     await settle(mocks);
@@ -121,6 +124,8 @@ describe("StreamLakehouse (mocks)", () => {
     for (const needed of [
       "databricks:index/notebook:Notebook::pp-stream",
       "databricks:index/permissions:Permissions::pp-code",
+      // The deployer's right to set run_as to the runner: the Jobs API refuses the job without it.
+      "databricks:index/accessControlRuleSet:AccessControlRuleSet::pp-stream-runner",
       "databricks:index/servicePrincipalRole:ServicePrincipalRole::pp-stream",
       "databricks:index/permissions:Permissions::pp-stream",
     ]) {

@@ -151,7 +151,7 @@ describe("offline synth", () => {
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
     fs.writeFileSync(
       path.join(project, "Pulumi.bad.yaml"),
-      "config:\n  databricks:host: https://dbc-1.cloud.databricks.com\n  pinterest-pipeline:kinesisMode: x\n  pinterest-pipeline:sinkPluginLocation: s3://b-1/k.zip\n  pinterest-pipeline:databricksCrossAccountRoleName: dbx\n",
+      "config:\n  databricks:host: https://dbc-1.cloud.databricks.com\n  pinterest-pipeline:kinesisMode: x\n  pinterest-pipeline:sinkPluginLocation: s3://b-1/k.zip\n  pinterest-pipeline:databricksCrossAccountRoleName: dbx\n  pinterest-pipeline:databricksAccountId: 0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d\n",
     );
     fs.writeFileSync(
       path.join(project, "index.ts"),

@@ -502,10 +502,11 @@ export function schedulerTrustPolicy(accountId: string, region: string, partitio
         Effect: "Allow",
         Principal: { Service: "scheduler.amazonaws.com" },
         Action: "sts:AssumeRole",
+        // The schedule group's ARN, as Scheduler's confused-deputy page requires (not a schedule's).
         Condition: {
           StringEquals: { "aws:SourceAccount": accountId },
-          ArnLike: {
-            "aws:SourceArn": `arn:${partition}:scheduler:${region}:${accountId}:schedule/default/*`,
+          ArnEquals: {
+            "aws:SourceArn": `arn:${partition}:scheduler:${region}:${accountId}:schedule-group/default`,
           },
         },
       },
