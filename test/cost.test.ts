@@ -12,7 +12,15 @@ import { PRICES } from "../cost/prices";
 
 const PLUGIN = "s3://plugins/kafka-connect-s3.zip";
 const config = (raw: Record<string, string> = {}): StackConfig =>
-  parseStackConfig({ sinkPluginLocation: PLUGIN, databricksCrossAccountRoleName: "dbx", ...raw }, "t");
+  parseStackConfig(
+    {
+      sinkPluginLocation: PLUGIN,
+      databricksCrossAccountRoleName: "dbx",
+      databricksAccountId: "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+      ...raw,
+    },
+    "t",
+  );
 const line = (e: ReturnType<typeof estimateCost>, item: string) => {
   const found = e.lines.find((l) => l.item.startsWith(item));
   assert.ok(found, `a line '${item}' in ${e.lines.map((l) => l.item).join(", ")}`);

@@ -119,6 +119,12 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
   afterEach(() => (logs.length = 0));
+  /** A run with the fake Airflow and, unless given, a Databricks whose stream runs and whose tables stay empty. */
+  const runWith = (
+    stack: StackDriver,
+    databricks: DatabricksApi = { activeRuns: running, countKeys: async () => 0 },
+    overrides: Partial<CloudE2eOptions> = {},
+  ) => runCloudE2e({ stack, airflow: () => new FakeAirflow(), databricks, log }, options(overrides));
 
   describe("the throwaway stack's config", () => {
     it("is dev's config with the stack name as prefix and the overrides that make it disposable", () => {
@@ -373,15 +379,7 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
 
   it("destroys after a failed up, and reports the up's error", async () => {
     const stack = new FakeStack({}, { up: "error: creating MSK cluster: quota exceeded" });
-    const report = await runCloudE2e(
-      {
-        stack,
-        airflow: () => new FakeAirflow(),
-        databricks: { activeRuns: running, countKeys: async () => 0 },
-        log,
-      },
-      options(),
-    );
+    const report = await runWith(stack);
     assert.equal(report.ok, false);
     assert.equal(report.destroyed, true);
     assert.deepEqual(stack.calls, ["prepare", "up", "destroy", "remove"]);
@@ -399,15 +397,7 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
 
   it("refuses outputs it cannot use, naming what is missing", async () => {
     const stack = new FakeStack({ ...OUTPUTS_BASE, streamJobId: "not-a-number" });
-    const report = await runCloudE2e(
-      {
-        stack,
-        airflow: () => new FakeAirflow(),
-        databricks: { activeRuns: running, countKeys: async () => 0 },
-        log,
-      },
-      options(),
-    );
+    const report = await runWith(stack);
     const up = report.phases.find((p) => p.name === "up")!;
     assert.equal(up.ok, false);
     assert.match(up.detail, /kafkaRestUrl/);
@@ -439,15 +429,7 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
 
   it("keeps the stack (and says how to finish) when destroy fails three times; retries a destroy that fails once", async () => {
     const stubborn = new FakeStack({}, { up: "boom", destroy: 3 });
-    const kept = await runCloudE2e(
-      {
-        stack: stubborn,
-        airflow: () => new FakeAirflow(),
-        databricks: { activeRuns: running, countKeys: async () => 0 },
-        log,
-      },
-      options(),
-    );
+    const kept = await runWith(stubborn);
     assert.equal(kept.destroyed, false);
     assert.equal(kept.ok, false);
     assert.deepEqual(stubborn.calls, ["prepare", "up", "destroy", "destroy", "destroy"]);
@@ -456,15 +438,7 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
     assert.match(destroy.detail, /ResourceInUse/);
 
     const once = new FakeStack({}, { up: "boom", destroy: 1 });
-    const report = await runCloudE2e(
-      {
-        stack: once,
-        airflow: () => new FakeAirflow(),
-        databricks: { activeRuns: running, countKeys: async () => 0 },
-        log,
-      },
-      options(),
-    );
+    const report = await runWith(once);
     assert.equal(report.destroyed, true);
     assert.deepEqual(once.calls, ["prepare", "up", "destroy", "destroy", "remove"]);
   });
