@@ -8,7 +8,8 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyStatement, policyJson } from "./defaults";
+import { serviceRole } from "./serviceRole";
+import { PolicyDocument, PolicyStatement, policyJson } from "./defaults";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const JOBS_PACKAGE_DIR = path.join(REPO_ROOT, "jobs", "src", "pinterest_jobs");
@@ -226,21 +227,14 @@ export function jobInstanceProfile(
   args: JobInstanceProfileArgs,
 ): { role: aws.iam.Role; instanceProfileArn: pulumi.Output<string>; runnerMayUse: pulumi.Resource } {
   const opts = { parent };
-  const role = new aws.iam.Role(
-    name,
-    { description: args.description, assumeRolePolicy: ec2InstanceTrustPolicy(), tags: args.tags },
-    opts,
-  );
-  new aws.iam.RolePolicy(
-    name,
-    {
-      role: role.id,
-      policy: pulumi
-        .output(args.statements)
-        .apply((statements) => policyJson({ Version: "2012-10-17", Statement: statements })),
-    },
-    opts,
-  );
+  const { role } = serviceRole(parent, name, {
+    description: args.description,
+    trust: JSON.parse(ec2InstanceTrustPolicy()) as PolicyDocument,
+    policy: pulumi
+      .output(args.statements)
+      .apply((statements) => ({ Version: "2012-10-17" as const, Statement: statements })),
+    tags: args.tags,
+  });
   const awsProfile = new aws.iam.InstanceProfile(name, { role: role.name, tags: args.tags }, opts);
   // Databricks registers the profile with a dry-run launch through the workspace's cross-account role,
   // which must be allowed iam:PassRole on this role first (docs/cloud-contracts.md, "Databricks").

@@ -7,7 +7,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ipv4ToInt, isPrivateCidr16to20, NatGatewayMode } from "./cidr";
-import { flowLogDeliveryPolicy, policyJson, serviceTrustPolicy } from "./defaults";
+import { flowLogDeliveryPolicy, serviceTrustPolicy } from "./defaults";
+import { serviceRole } from "./serviceRole";
 
 export interface NetworkArgs {
   /** CIDR block of the created VPC, /16 to /20, RFC 1918. Default "10.20.0.0/16". Mutually exclusive with existingVpcId. */
@@ -225,33 +226,20 @@ export class Network extends pulumi.ComponentResource {
       { retentionInDays: args.flowLogRetentionDays ?? 30, kmsKeyId: args.logKmsKeyArn, tags },
       { parent: this },
     );
-    const flowLogRole = new aws.iam.Role(
-      `${name}-flow-logs`,
-      {
-        // Flow logs send aws:SourceArn (the flow log; its id is not known before it exists).
-        assumeRolePolicy: pulumi
-          .all([identity.accountId, aws.getRegionOutput({}, { parent: this }).region])
-          .apply(([accountId, region]) =>
-            policyJson(
-              serviceTrustPolicy(
-                "vpc-flow-logs.amazonaws.com",
-                accountId,
-                `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*`,
-              ),
-            ),
+    const { role: flowLogRole } = serviceRole(this, `${name}-flow-logs`, {
+      // Flow logs send aws:SourceArn (the flow log; its id is not known before it exists).
+      trust: pulumi
+        .all([identity.accountId, aws.getRegionOutput({}, { parent: this }).region])
+        .apply(([accountId, region]) =>
+          serviceTrustPolicy(
+            "vpc-flow-logs.amazonaws.com",
+            accountId,
+            `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*`,
           ),
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-flow-logs`,
-      {
-        role: flowLogRole.id,
-        policy: flowLogGroup.arn.apply((arn) => policyJson(flowLogDeliveryPolicy(arn))),
-      },
-      { parent: this },
-    );
+        ),
+      policy: flowLogGroup.arn.apply((arn) => flowLogDeliveryPolicy(arn)),
+      tags,
+    });
     new aws.ec2.FlowLog(
       `${name}-flow-logs`,
       {

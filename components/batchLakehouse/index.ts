@@ -21,6 +21,7 @@ import {
 } from "../databricksJobs";
 import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
+import { serviceRole } from "../serviceRole";
 import { mwaaExecutionPolicy } from "./policies";
 
 export const BATCH_DAG = path.join(REPO_ROOT, "dags", "pinterest_batch.py");
@@ -402,49 +403,34 @@ export class BatchLakehouse extends pulumi.ComponentResource {
         parent,
       );
 
-      const executionRole = new aws.iam.Role(
-        `${name}-airflow`,
-        {
-          description: `MWAA execution role of ${environmentName}`,
-          // MWAA sends aws:SourceArn, the environment's ARN (its confused-deputy page).
-          assumeRolePolicy: pulumi.all([identity.accountId, region.region]).apply(([account, r]) =>
-            policyJson({
-              Version: "2012-10-17",
-              Statement: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"].flatMap(
-                (service) =>
-                  serviceTrustPolicy(
-                    service,
-                    account,
-                    `arn:aws:airflow:${r}:${account}:environment/${environmentName}`,
-                  ).Statement,
-              ),
+      const { role: executionRole, policy: executionPolicy } = serviceRole(this, `${name}-airflow`, {
+        description: `MWAA execution role of ${environmentName}`,
+        // MWAA sends aws:SourceArn, the environment's ARN (its confused-deputy page).
+        trust: pulumi.all([identity.accountId, region.region]).apply(([account, r]) => ({
+          Version: "2012-10-17" as const,
+          Statement: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"].flatMap(
+            (service) =>
+              serviceTrustPolicy(
+                service,
+                account,
+                `arn:aws:airflow:${r}:${account}:environment/${environmentName}`,
+              ).Statement,
+          ),
+        })),
+        policy: pulumi
+          .all([identity.accountId, region.region, dagBucket.bucket.arn, args.secretsKmsKeyArn])
+          .apply(([account, regionName, dagBucketArn, key]) =>
+            mwaaExecutionPolicy({
+              region: regionName,
+              account,
+              environmentName,
+              dagBucketArn,
+              secretsPrefix: secretNames.prefix,
+              secretsKmsKeyArn: key,
             }),
           ),
-          tags,
-        },
-        parent,
-      );
-      const executionPolicy = new aws.iam.RolePolicy(
-        `${name}-airflow`,
-        {
-          role: executionRole.id,
-          policy: pulumi
-            .all([identity.accountId, region.region, dagBucket.bucket.arn, args.secretsKmsKeyArn])
-            .apply(([account, regionName, dagBucketArn, key]) =>
-              policyJson(
-                mwaaExecutionPolicy({
-                  region: regionName,
-                  account,
-                  environmentName,
-                  dagBucketArn,
-                  secretsPrefix: secretNames.prefix,
-                  secretsKmsKeyArn: key,
-                }),
-              ),
-            ),
-        },
-        parent,
-      );
+        tags,
+      });
       const logs = {
         enabled: true,
         logLevel: "INFO",

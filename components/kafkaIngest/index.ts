@@ -10,7 +10,8 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
-import { policyJson, serviceTrustPolicy } from "../defaults";
+import { serviceTrustPolicy } from "../defaults";
+import { serviceRole } from "../serviceRole";
 import { EventKind, EVENT_KINDS } from "../events";
 import { apiStage } from "../apiStage";
 import { connectorPolicy, ingestFunctionPolicy } from "./policies";
@@ -319,45 +320,30 @@ export class KafkaIngest extends pulumi.ComponentResource {
       },
       parent,
     );
-    const functionRole = new aws.iam.Role(
-      `${name}-ingest-fn`,
-      {
-        assumeRolePolicy: identity.accountId.apply((id) =>
-          policyJson(serviceTrustPolicy("lambda.amazonaws.com", id)),
+    const { role: functionRole, policy: functionPolicy } = serviceRole(this, `${name}-ingest-fn`, {
+      trust: identity.accountId.apply((id) => serviceTrustPolicy("lambda.amazonaws.com", id)),
+      policy: pulumi
+        .all([
+          cluster.arn,
+          functionLogs.arn,
+          region.region,
+          identity.accountId,
+          pulumi.output(args.subnetIds),
+          functionSg.id,
+        ])
+        .apply(([clusterArn, logGroupArn, r, accountId, subnetIds, sgId]) =>
+          ingestFunctionPolicy({
+            clusterArn,
+            topicNames: topicList,
+            logGroupArn,
+            region: r,
+            accountId,
+            subnetIds,
+            securityGroupIds: [sgId],
+          }),
         ),
-        tags,
-      },
-      parent,
-    );
-    const functionPolicy = new aws.iam.RolePolicy(
-      `${name}-ingest-fn`,
-      {
-        role: functionRole.id,
-        policy: pulumi
-          .all([
-            cluster.arn,
-            functionLogs.arn,
-            region.region,
-            identity.accountId,
-            pulumi.output(args.subnetIds),
-            functionSg.id,
-          ])
-          .apply(([clusterArn, logGroupArn, r, accountId, subnetIds, sgId]) =>
-            policyJson(
-              ingestFunctionPolicy({
-                clusterArn,
-                topicNames: topicList,
-                logGroupArn,
-                region: r,
-                accountId,
-                subnetIds,
-                securityGroupIds: [sgId],
-              }),
-            ),
-          ),
-      },
-      parent,
-    );
+      tags,
+    });
     const fn = new aws.lambda.Function(
       `${name}-rest-ingest`,
       {
@@ -555,38 +541,23 @@ export class KafkaIngest extends pulumi.ComponentResource {
       },
       parent,
     );
-    const connectorRole = new aws.iam.Role(
-      `${name}-connector`,
-      {
-        assumeRolePolicy: pulumi
-          .all([identity.accountId, region.region])
-          .apply(([id, r]) =>
-            policyJson(
-              serviceTrustPolicy(
-                "kafkaconnect.amazonaws.com",
-                id,
-                `arn:aws:kafkaconnect:${r}:${id}:connector/${connectorName}/*`,
-              ),
-            ),
+    const { role: connectorRole, policy: connectorRolePolicy } = serviceRole(this, `${name}-connector`, {
+      trust: pulumi
+        .all([identity.accountId, region.region])
+        .apply(([id, r]) =>
+          serviceTrustPolicy(
+            "kafkaconnect.amazonaws.com",
+            id,
+            `arn:aws:kafkaconnect:${r}:${id}:connector/${connectorName}/*`,
           ),
-        tags,
-      },
-      parent,
-    );
-    const connectorRolePolicy = new aws.iam.RolePolicy(
-      `${name}-connector`,
-      {
-        role: connectorRole.id,
-        policy: pulumi
-          .all([cluster.arn, args.lakeBucketArn, args.kmsKeyArn])
-          .apply(([clusterArn, bucketArn, kmsKeyArn]) =>
-            policyJson(
-              connectorPolicy({ clusterArn, topicNames: topicList, connectorName, bucketArn, kmsKeyArn }),
-            ),
-          ),
-      },
-      parent,
-    );
+        ),
+      policy: pulumi
+        .all([cluster.arn, args.lakeBucketArn, args.kmsKeyArn])
+        .apply(([clusterArn, bucketArn, kmsKeyArn]) =>
+          connectorPolicy({ clusterArn, topicNames: topicList, connectorName, bucketArn, kmsKeyArn }),
+        ),
+      tags,
+    });
     const connector = new aws.mskconnect.Connector(
       `${name}-s3-sink`,
       {

@@ -6,7 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyDocument, policyJson, unconditionalServiceTrustPolicy } from "../defaults";
+import { PolicyDocument, unconditionalServiceTrustPolicy } from "../defaults";
+import { serviceRole } from "../serviceRole";
 import { EVENT_KINDS, EventKind } from "../events";
 import { apiStage } from "../apiStage";
 import {
@@ -133,25 +134,14 @@ export class KinesisIngest extends pulumi.ComponentResource {
         ),
     );
 
-    const role = new aws.iam.Role(
-      `${name}-kinesis-api`,
-      {
-        // API Gateway sends no aws:SourceAccount when it assumes an integration's role.
-        assumeRolePolicy: policyJson(unconditionalServiceTrustPolicy("apigateway.amazonaws.com")),
-        tags,
-      },
-      parent,
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-kinesis-api`,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([pulumi.all(streams.map((s) => s.arn)), args.kmsKeyArn])
-          .apply(([arns, key]) => policyJson(kinesisApiPolicy(arns, key))),
-      },
-      parent,
-    );
+    const { role, policy: rolePolicy } = serviceRole(this, `${name}-kinesis-api`, {
+      // API Gateway sends no aws:SourceAccount when it assumes an integration's role.
+      trust: unconditionalServiceTrustPolicy("apigateway.amazonaws.com"),
+      policy: pulumi
+        .all([pulumi.all(streams.map((s) => s.arn)), args.kmsKeyArn])
+        .apply(([arns, key]) => kinesisApiPolicy(arns, key)),
+      tags,
+    });
 
     const api = new aws.apigateway.RestApi(
       `${name}-kinesis-api`,

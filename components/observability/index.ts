@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyJson } from "../defaults";
+import { serviceRole } from "../serviceRole";
 import {
   AlarmThresholds,
   alarmKeyPolicy,
@@ -146,27 +147,14 @@ export class Observability extends pulumi.ComponentResource {
     // secret moves its end, and so the notice.
     const expiring = args.expiringSecrets ?? [];
     if (expiring.length > 0) {
-      const noticeRole = new aws.iam.Role(
-        `${name}-expiry-notices`,
-        {
-          description: "EventBridge Scheduler: tells the alarm topic before a credential ends",
-          assumeRolePolicy: pulumi
-            .all([identity.accountId, region, partition.partition])
-            .apply(([account, r, p]) => policyJson(schedulerTrustPolicy(account, r, p))),
-          tags,
-        },
-        parent,
-      );
-      const noticePolicy = new aws.iam.RolePolicy(
-        `${name}-expiry-notices`,
-        {
-          role: noticeRole.id,
-          policy: pulumi
-            .all([topic.arn, key.arn, region])
-            .apply(([t, k, r]) => policyJson(noticePublisherPolicy(t, k, r))),
-        },
-        parent,
-      );
+      const { role: noticeRole, policy: noticePolicy } = serviceRole(this, `${name}-expiry-notices`, {
+        description: "EventBridge Scheduler: tells the alarm topic before a credential ends",
+        trust: pulumi
+          .all([identity.accountId, region, partition.partition])
+          .apply(([account, r, p]) => schedulerTrustPolicy(account, r, p)),
+        policy: pulumi.all([topic.arn, key.arn, region]).apply(([t, k, r]) => noticePublisherPolicy(t, k, r)),
+        tags,
+      });
       const days = args.expiryNoticeDays ?? 14;
       for (const secret of expiring) {
         new aws.scheduler.Schedule(
