@@ -225,11 +225,7 @@ const observability = new Observability(
         { label: "kinesis", apiName: kinesisIngest.metrics.apiName, stage: kinesisIngest.metrics.apiStage },
       ],
       ingestFunctionName: kafkaIngest.functionName,
-      streams: {
-        pin: kinesisIngest.streamNames.apply((n) => n[0]),
-        geo: kinesisIngest.streamNames.apply((n) => n[1]),
-        user: kinesisIngest.streamNames.apply((n) => n[2]),
-      },
+      streams: kinesisIngest.streamNameOf,
       mskClusterName: kafkaIngest.metrics.clusterName,
       brokerCount: kafkaIngest.metrics.brokerCount,
       connectorName: kafkaIngest.metrics.connectorName,

@@ -73,6 +73,9 @@ export class Lake extends pulumi.ComponentResource {
   public readonly logsKmsKeyArn: pulumi.Output<string>;
   /** KMS key of the stack's secrets, usable through Secrets Manager only. */
   public readonly secretsKmsKeyArn: pulumi.Output<string>;
+  /** The lake bucket and the three keys themselves. */
+  public readonly bucket: aws.s3.Bucket;
+  public readonly keys: { lake: aws.kms.Key; logs: aws.kms.Key; secrets: aws.kms.Key };
 
   constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:storage:Lake", name, {}, opts);
@@ -165,6 +168,8 @@ export class Lake extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.bucket = lake.bucket;
+    this.keys = { lake: key, logs: logsKey, secrets: secretsKey };
     this.bucketName = lake.bucket.bucket;
     this.bucketArn = lake.bucket.arn;
     this.kmsKeyArn = key.arn;

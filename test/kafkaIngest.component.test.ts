@@ -264,6 +264,12 @@ describe("KafkaIngest (mocks)", () => {
     ]);
     const permission = only(mocks, "aws:lambda/permission:Permission");
     assert.match(String(permission.inputs.sourceArn), /\/\*\/POST\/topics\/\*$/);
+    // Its key children are exposed as resources.
+    assert.equal(
+      await promiseOf(ingest.cluster.arn),
+      String(only(mocks, "aws:msk/cluster:Cluster").state.arn),
+    );
+    assert.equal(await promiseOf(ingest.function.name), "pp-rest-ingest");
     // Keys and usage plans are the edge's (components/ingestEdge.ts), not the API's.
     assert.equal(mocks.ofType("aws:apigateway/apiKey:ApiKey").length, 0);
     assert.equal(await promiseOf(ingest.stage.arn), String(stage.state.arn));

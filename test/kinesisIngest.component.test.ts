@@ -4,6 +4,7 @@
  * cannot prove: that API Gateway accepts the templates and models, or how Kinesis answers; the local twin
  * evaluates the same templates against a real Kinesis API.
  */
+import { EVENT_KINDS } from "../components/events";
 import { strict as assert } from "node:assert";
 import { KINESIS_ROUTES, REQUEST_MODELS } from "../components/kinesisIngest/api";
 import { PolicyDocument } from "../components/defaults";
@@ -154,6 +155,19 @@ describe("KinesisIngest (mocks)", () => {
       THROTTLED: "429",
       QUOTA_EXCEEDED: "429",
     });
+  });
+
+  it("exposes its streams, by kind, as the resources themselves", async () => {
+    const mocks2 = await installMocks();
+    const ingest = new KinesisIngest("px", { streamPrefix: "px", logKmsKeyArn: LOG_KEY });
+    await promiseOf(ingest.apiUrl);
+    await settle(mocks2);
+    assert.deepEqual(await Promise.all(EVENT_KINDS.map((k) => promiseOf(ingest.streamNameOf[k]))), [
+      "px-pin",
+      "px-geo",
+      "px-user",
+    ]);
+    assert.equal(await promiseOf(ingest.streams[1].name), "px-geo");
   });
 
   it("provisions shards when asked", async () => {

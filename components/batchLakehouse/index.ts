@@ -147,6 +147,8 @@ export function databricksConnectionJson(host: string, clientId: string, clientS
 
 export class BatchLakehouse extends pulumi.ComponentResource {
   public readonly jobId: pulumi.Output<string>;
+  /** The Databricks job itself. */
+  public readonly job: databricks.Job;
   public readonly jobUrl: pulumi.Output<string>;
   public readonly instanceProfileArn: pulumi.Output<string>;
   public readonly airflowEnvironmentName: pulumi.Output<string>;
@@ -473,6 +475,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
       this.dagBucketName = dagBucket.bucket.bucket;
     }
 
+    this.job = job;
     this.jobId = job.id;
     this.jobUrl = job.url;
     this.instanceProfileArn = instanceProfileArn;

@@ -155,6 +155,10 @@ export class KafkaIngest extends pulumi.ComponentResource {
   /** The API and its stage: the edge (keys, usage plans, WAF) attaches to them. */
   public readonly api: aws.apigateway.RestApi;
   public readonly stage: aws.apigateway.Stage;
+  /** The key child resources, for callers that attach to them (alarms, grants, dependsOn). */
+  public readonly cluster: aws.msk.Cluster;
+  public readonly function: aws.lambda.Function;
+  public readonly connector: aws.mskconnect.Connector;
   public readonly functionName: pulumi.Output<string>;
   public readonly connectorArn: pulumi.Output<string>;
   /** What the alarms and the dashboard watch (CloudWatch dimensions). */
@@ -607,6 +611,9 @@ export class KafkaIngest extends pulumi.ComponentResource {
     this.topics = pulumi.output(topicList);
     this.apiUrl = stage.invokeUrl;
     this.api = api;
+    this.cluster = cluster;
+    this.function = fn;
+    this.connector = connector;
     this.stage = stage;
     this.functionName = fn.name;
     this.connectorArn = connector.arn;

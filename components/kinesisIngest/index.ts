@@ -99,6 +99,10 @@ export class KinesisIngest extends pulumi.ComponentResource {
   /** The API and its stage: the edge (keys, usage plans, WAF) attaches to them. */
   public readonly api: aws.apigateway.RestApi;
   public readonly stage: aws.apigateway.Stage;
+  /** The three streams, in EVENT_KINDS order. */
+  public readonly streams: aws.kinesis.Stream[];
+  /** Each kind's stream name: read by kind, never by position. */
+  public readonly streamNameOf: Record<EventKind, pulumi.Output<string>>;
   /** What the alarms and the dashboard watch (CloudWatch dimensions). */
   public readonly metrics: { apiName: pulumi.Output<string>; apiStage: pulumi.Output<string> };
 
@@ -307,6 +311,11 @@ export class KinesisIngest extends pulumi.ComponentResource {
     this.streamArns = pulumi.all(streams.map((s) => s.arn));
     this.apiUrl = stage.invokeUrl;
     this.api = api;
+    this.streams = streams;
+    this.streamNameOf = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, streams[i].name])) as Record<
+      EventKind,
+      pulumi.Output<string>
+    >;
     this.stage = stage;
     this.metrics = { apiName: api.name, apiStage: stage.stageName };
     this.registerOutputs({ streamNames: this.streamNames, streamArns: this.streamArns, apiUrl: this.apiUrl });

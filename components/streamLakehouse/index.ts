@@ -76,6 +76,8 @@ export function kinesisReadStatements(streamArns: string[], kmsKeyArn: string): 
 
 export class StreamLakehouse extends pulumi.ComponentResource {
   public readonly jobId: pulumi.Output<string>;
+  /** The Databricks job itself. */
+  public readonly job: databricks.Job;
   public readonly jobUrl: pulumi.Output<string>;
   /** Location of each cleaned table, and of the quarantine. */
   public readonly tables: pulumi.Output<Record<EventKind | "quarantine", string>>;
@@ -156,6 +158,7 @@ export class StreamLakehouse extends pulumi.ComponentResource {
       { parent: this, dependsOn: [...args.code.readyToRun, runnerMayUse, runnerMayUsePolicy] },
     );
 
+    this.job = job;
     this.jobId = job.id;
     this.jobUrl = job.url;
     this.tables = out.apply(
