@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import runtimes from "./components/runtimes.json";
 import { isPrivateCidr16to20, NAT_GATEWAY_MODES, NatGatewayMode } from "./components/cidr";
+import { CLIENT_NAME, NAME_PREFIX, NAME_PREFIX_RULE } from "./components/names";
 
 export { ipv4ToInt, isPrivateCidr16to20, NAT_GATEWAY_MODES } from "./components/cidr";
 export type { NatGatewayMode } from "./components/cidr";
@@ -154,8 +155,8 @@ interface KeySpec {
 /** Every key this program reads. The order is the order of docs/configuration.md. */
 export const CONFIG_KEYS = {
   namePrefix: {
-    schema: z.string().regex(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/),
-    expected: "must be 3-20 characters of a-z, 0-9 and '-', starting with a letter",
+    schema: z.string().regex(NAME_PREFIX),
+    expected: `must be ${NAME_PREFIX_RULE}`,
   },
   vpcId: {
     schema: z.string().regex(/^vpc-[0-9a-f]{8,17}$/),
@@ -226,7 +227,7 @@ export const CONFIG_KEYS = {
   ingestClients: {
     schema: jsonText(
       z
-        .array(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/))
+        .array(z.string().regex(CLIENT_NAME))
         .min(1)
         .max(20)
         .refine((a) => new Set(a).size === a.length),

@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CLIENT_NAME, CLIENT_NAME_RULE } from "./names";
 
 export interface EdgeStage {
   /** Short label used in names ("kafka", "kinesis"). */
@@ -68,8 +69,7 @@ export function validateIngestEdgeArgs(
   if (args.clients.length === 0) throw new Error("at least one client is needed");
   if (new Set(args.clients).size !== args.clients.length) throw new Error("client names must be unique");
   for (const c of args.clients)
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(c))
-      throw new Error(`client name '${c}' must be 1-31 of a-z, 0-9, '-'`);
+    if (!CLIENT_NAME.test(c)) throw new Error(`client name '${c}' must be ${CLIENT_NAME_RULE}`);
   if (args.wafRateLimitPer5Min < 10)
     throw new Error("wafRateLimitPer5Min must be at least 10 (WAF's minimum)");
   if (args.stages.length === 0) throw new Error("at least one stage is needed");

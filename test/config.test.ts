@@ -114,7 +114,7 @@ describe("stack configuration", () => {
     [
       "namePrefix",
       "Pin_Pipe",
-      "pinterest-pipeline:namePrefix must be 3-20 characters of a-z, 0-9 and '-', starting with a letter, got 'Pin_Pipe'",
+      "pinterest-pipeline:namePrefix must be 2-20 characters of a-z, 0-9 and '-', starting with a letter, got 'Pin_Pipe'",
     ],
     [
       "vpcCidr",
@@ -347,7 +347,7 @@ describe("stack configuration", () => {
 
   it("asks for namePrefix when the stack name cannot make one", () => {
     assert.deepEqual(problemsOf({}, "Team_Stack"), [
-      "pinterest-pipeline:namePrefix is required because the default 'pinpipe-Team_Stack' (from the stack name) must be 3-20 characters of a-z, 0-9 and '-', starting with a letter",
+      "pinterest-pipeline:namePrefix is required because the default 'pinpipe-Team_Stack' (from the stack name) must be 2-20 characters of a-z, 0-9 and '-', starting with a letter",
     ]);
     assert.equal(parseStackConfig({ namePrefix: "team", ...REQUIRED }, "Team_Stack").namePrefix, "team");
   });

@@ -21,6 +21,7 @@ import {
 } from "../databricksJobs";
 import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
+import { NAME_PREFIX, NAME_PREFIX_RULE } from "../names";
 import { serviceRole } from "../serviceRole";
 import { mwaaExecutionPolicy } from "./policies";
 
@@ -89,8 +90,8 @@ export interface BatchLakehouseArgs {
 }
 
 export function validateBatchLakehouseArgs(args: Omit<BatchLakehouseArgs, "code">): void {
-  if (!/^[a-z][a-z0-9-]{0,18}[a-z0-9]$/.test(args.namePrefix)) {
-    throw new Error(`namePrefix must be 2-20 characters of a-z, 0-9 and '-', got '${args.namePrefix}'`);
+  if (!NAME_PREFIX.test(args.namePrefix)) {
+    throw new Error(`namePrefix must be ${NAME_PREFIX_RULE}, got '${args.namePrefix}'`);
   }
   const workers = args.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be >= 1, got ${workers}`);
