@@ -298,6 +298,51 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
+/**
+ * The default of every key that has a fixed one: the one place it is written (docs/configuration.md shows it,
+ * test/config.test.ts checks the two agree). Keys without an entry are required, or computed (namePrefix from
+ * the stack name, the runtimes from components/runtimes.json).
+ */
+export const DEFAULTS = {
+  vpcCidr: "10.20.0.0/16",
+  availabilityZoneCount: 2,
+  natGatewayMode: "single",
+  logRetentionDays: 30,
+  rawDataRetentionDays: 30,
+  lakeForceDestroy: false,
+  kinesisMode: "on-demand",
+  kinesisRetentionHours: 24,
+  ingestThrottleRateLimit: 100,
+  ingestThrottleBurstLimit: 200,
+  mskKafkaVersion: "4.1.x.kraft",
+  mskBrokerInstanceType: "kafka.t3.small",
+  mskBrokersPerAz: 1,
+  mskBrokerVolumeGiB: 20,
+  kafkaTopicPartitions: 3,
+  kafkaTopicRetentionHours: 168,
+  sinkFlushSize: 10000,
+  sinkRotateIntervalMs: 600000,
+  connectorMcuCount: 1,
+  connectorWorkerCount: 1,
+  ingestClients: ["emulator"],
+  ingestQuotaPerDay: 1000000,
+  ingestWafRateLimit: 20000,
+  ingestFunctionMemoryMb: 512,
+  batchNodeType: "m5d.large",
+  batchWorkers: 2,
+  batchMaxRetries: 2,
+  batchTimeoutMinutes: 120,
+  databricksSecretLifetimeDays: 90,
+  streamNodeType: "m5d.large",
+  streamWorkers: 1,
+  streamTrigger: "10s",
+  mwaaEnvironmentClass: "mw1.small",
+  mwaaMaxWorkers: 2,
+  mwaaWebserverAccess: "private",
+  manageApiGatewayAccount: true,
+  protectStatefulResources: true,
+} satisfies { [K in ConfigKey]?: z.output<(typeof CONFIG_KEYS)[K]["schema"]> };
+
 /** Thrown with every problem found, one per line, so a user fixes the stack file in one pass. */
 export class StackConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -351,16 +396,16 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
   }
   const existingVpcId = read("vpcId");
   const existingPrivateSubnetIds = read("privateSubnetIds");
-  const vpcCidr = read("vpcCidr") ?? "10.20.0.0/16";
-  const availabilityZoneCount = read("availabilityZoneCount") ?? 2;
-  const natGatewayMode = read("natGatewayMode") ?? "single";
-  const logRetentionDays = read("logRetentionDays") ?? 30;
-  const rawDataRetentionDays = read("rawDataRetentionDays") ?? 30;
+  const vpcCidr = read("vpcCidr") ?? DEFAULTS.vpcCidr;
+  const availabilityZoneCount = read("availabilityZoneCount") ?? DEFAULTS.availabilityZoneCount;
+  const natGatewayMode = read("natGatewayMode") ?? DEFAULTS.natGatewayMode;
+  const logRetentionDays = read("logRetentionDays") ?? DEFAULTS.logRetentionDays;
+  const rawDataRetentionDays = read("rawDataRetentionDays") ?? DEFAULTS.rawDataRetentionDays;
   const rawDataInfrequentAccessDays = read("rawDataInfrequentAccessDays");
-  const forceDestroy = read("lakeForceDestroy") ?? false;
-  const mode = read("kinesisMode") ?? "on-demand";
+  const forceDestroy = read("lakeForceDestroy") ?? DEFAULTS.lakeForceDestroy;
+  const mode = read("kinesisMode") ?? DEFAULTS.kinesisMode;
   const shardCount = read("kinesisShardCount");
-  const retentionHours = read("kinesisRetentionHours") ?? 24;
+  const retentionHours = read("kinesisRetentionHours") ?? DEFAULTS.kinesisRetentionHours;
   const databricksRuntime = read("databricksRuntime") ?? DATABRICKS_RUNTIMES[0];
   const airflowVersion = read("airflowVersion") ?? AIRFLOW_VERSIONS[0];
   const alertEmail = read("alertEmail");
@@ -370,8 +415,8 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
       `${CONFIG_NAMESPACE}:sinkPluginLocation is required: where Confluent's S3 sink connector zip is (s3://<bucket>/<key>.zip or an https:// URL)`,
     );
   }
-  const throttleRateLimit = read("ingestThrottleRateLimit") ?? 100;
-  const throttleBurstLimit = read("ingestThrottleBurstLimit") ?? 200;
+  const throttleRateLimit = read("ingestThrottleRateLimit") ?? DEFAULTS.ingestThrottleRateLimit;
+  const throttleBurstLimit = read("ingestThrottleBurstLimit") ?? DEFAULTS.ingestThrottleBurstLimit;
   const tags = read("tags") ?? {};
 
   // Rules between keys, checked only when each key on its own was fine.
@@ -395,46 +440,46 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
     );
   }
   const kafka: StackConfig["kafka"] = {
-    mskKafkaVersion: read("mskKafkaVersion") ?? "4.1.x.kraft",
-    brokerInstanceType: read("mskBrokerInstanceType") ?? "kafka.t3.small",
-    brokersPerAz: read("mskBrokersPerAz") ?? 1,
-    brokerVolumeGiB: read("mskBrokerVolumeGiB") ?? 20,
-    topicPartitions: read("kafkaTopicPartitions") ?? 3,
-    topicRetentionHours: read("kafkaTopicRetentionHours") ?? 168,
+    mskKafkaVersion: read("mskKafkaVersion") ?? DEFAULTS.mskKafkaVersion,
+    brokerInstanceType: read("mskBrokerInstanceType") ?? DEFAULTS.mskBrokerInstanceType,
+    brokersPerAz: read("mskBrokersPerAz") ?? DEFAULTS.mskBrokersPerAz,
+    brokerVolumeGiB: read("mskBrokerVolumeGiB") ?? DEFAULTS.mskBrokerVolumeGiB,
+    topicPartitions: read("kafkaTopicPartitions") ?? DEFAULTS.kafkaTopicPartitions,
+    topicRetentionHours: read("kafkaTopicRetentionHours") ?? DEFAULTS.kafkaTopicRetentionHours,
     sinkPluginLocation: sinkPluginLocation!,
     sinkPluginSha256: read("sinkPluginSha256"),
-    sinkFlushSize: read("sinkFlushSize") ?? 10000,
-    sinkRotateIntervalMs: read("sinkRotateIntervalMs") ?? 600000,
-    connectorMcuCount: read("connectorMcuCount") ?? 1,
-    connectorWorkerCount: read("connectorWorkerCount") ?? 1,
+    sinkFlushSize: read("sinkFlushSize") ?? DEFAULTS.sinkFlushSize,
+    sinkRotateIntervalMs: read("sinkRotateIntervalMs") ?? DEFAULTS.sinkRotateIntervalMs,
+    connectorMcuCount: read("connectorMcuCount") ?? DEFAULTS.connectorMcuCount,
+    connectorWorkerCount: read("connectorWorkerCount") ?? DEFAULTS.connectorWorkerCount,
   };
   const ingest: StackConfig["ingest"] = {
     throttleRateLimit,
     throttleBurstLimit,
-    clients: read("ingestClients") ?? ["emulator"],
-    quotaPerDay: read("ingestQuotaPerDay") ?? 1000000,
-    wafRateLimitPer5Min: read("ingestWafRateLimit") ?? 20000,
-    functionMemoryMb: read("ingestFunctionMemoryMb") ?? 512,
+    clients: read("ingestClients") ?? DEFAULTS.ingestClients,
+    quotaPerDay: read("ingestQuotaPerDay") ?? DEFAULTS.ingestQuotaPerDay,
+    wafRateLimitPer5Min: read("ingestWafRateLimit") ?? DEFAULTS.ingestWafRateLimit,
+    functionMemoryMb: read("ingestFunctionMemoryMb") ?? DEFAULTS.ingestFunctionMemoryMb,
     functionReservedConcurrency: read("ingestFunctionReservedConcurrency"),
   };
   const batch: StackConfig["batch"] = {
-    nodeType: read("batchNodeType") ?? "m5d.large",
-    workers: read("batchWorkers") ?? 2,
-    maxRetries: read("batchMaxRetries") ?? 2,
-    timeoutMinutes: read("batchTimeoutMinutes") ?? 120,
-    secretLifetimeDays: read("databricksSecretLifetimeDays") ?? 90,
+    nodeType: read("batchNodeType") ?? DEFAULTS.batchNodeType,
+    workers: read("batchWorkers") ?? DEFAULTS.batchWorkers,
+    maxRetries: read("batchMaxRetries") ?? DEFAULTS.batchMaxRetries,
+    timeoutMinutes: read("batchTimeoutMinutes") ?? DEFAULTS.batchTimeoutMinutes,
+    secretLifetimeDays: read("databricksSecretLifetimeDays") ?? DEFAULTS.databricksSecretLifetimeDays,
     crossAccountRoleName: read("databricksCrossAccountRoleName"),
     databricksAccountId: read("databricksAccountId") ?? "",
   };
   const stream: StackConfig["stream"] = {
-    nodeType: read("streamNodeType") ?? "m5d.large",
-    workers: read("streamWorkers") ?? 1,
-    trigger: read("streamTrigger") ?? "10s",
+    nodeType: read("streamNodeType") ?? DEFAULTS.streamNodeType,
+    workers: read("streamWorkers") ?? DEFAULTS.streamWorkers,
+    trigger: read("streamTrigger") ?? DEFAULTS.streamTrigger,
   };
   const airflow: StackConfig["airflow"] = {
-    environmentClass: read("mwaaEnvironmentClass") ?? "mw1.small",
-    maxWorkers: read("mwaaMaxWorkers") ?? 2,
-    webserverAccess: read("mwaaWebserverAccess") ?? "private",
+    environmentClass: read("mwaaEnvironmentClass") ?? DEFAULTS.mwaaEnvironmentClass,
+    maxWorkers: read("mwaaMaxWorkers") ?? DEFAULTS.mwaaMaxWorkers,
+    webserverAccess: read("mwaaWebserverAccess") ?? DEFAULTS.mwaaWebserverAccess,
     existingEnvironmentName: read("existingMwaaEnvironmentName"),
     existingDagBucket: read("existingMwaaDagBucket"),
   };
@@ -463,8 +508,8 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
       `${CONFIG_NAMESPACE}:databricksCrossAccountRoleName is required: the Databricks workspace's cross-account role, which launches the jobs' clusters and must be allowed iam:PassRole on their roles (the stack grants it; docs/deploy-checklist.md)`,
     );
   }
-  const manageApiGatewayAccount = read("manageApiGatewayAccount") ?? true;
-  const protectStatefulResources = read("protectStatefulResources") ?? true;
+  const manageApiGatewayAccount = read("manageApiGatewayAccount") ?? DEFAULTS.manageApiGatewayAccount;
+  const protectStatefulResources = read("protectStatefulResources") ?? DEFAULTS.protectStatefulResources;
   if (throttleBurstLimit < throttleRateLimit) {
     problems.push(
       `${CONFIG_NAMESPACE}:ingestThrottleBurstLimit must be at least ingestThrottleRateLimit (${throttleRateLimit}), got '${throttleBurstLimit}'`,

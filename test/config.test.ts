@@ -1,6 +1,14 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { CONFIG_NAMESPACE, parseStackConfig, RawConfig, StackConfigError } from "../config";
+import * as fs from "node:fs";
+import {
+  CONFIG_KEYS,
+  CONFIG_NAMESPACE,
+  DEFAULTS,
+  parseStackConfig,
+  RawConfig,
+  StackConfigError,
+} from "../config";
 import { readStackFile } from "../synth/synth";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -359,5 +367,29 @@ describe("stack configuration", () => {
       message:
         "invalid stack configuration:\n  pinterest-pipeline:natGatewayMode must be one of single|per-az, got 'y'\n  pinterest-pipeline:kinesisMode must be one of on-demand|provisioned, got 'x'",
     });
+  });
+
+  it("docs/configuration.md lists every key, and shows each default the config table holds", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
+    // The first table: | `key` | type | default | meaning |, cells split on unescaped pipes.
+    const rows = new Map<string, string[]>();
+    for (const line of doc.split("\n")) {
+      const m = /^\| `([A-Za-z0-9:]+)` \|/.exec(line);
+      if (!m || rows.has(m[1])) continue;
+      rows.set(
+        m[1],
+        line.split(/(?<!\\)\|/).map((c) => c.trim()),
+      );
+    }
+    assert.deepEqual(
+      Object.keys(CONFIG_KEYS).filter((k) => !rows.has(k)),
+      [],
+      "keys the docs do not list",
+    );
+    const shown = (v: unknown) => `\`${Array.isArray(v) ? JSON.stringify(v) : String(v)}\``;
+    for (const [key, value] of Object.entries(DEFAULTS)) {
+      const cell = rows.get(key)![3];
+      assert.equal(cell, shown(value), `${key}: the docs' default`);
+    }
   });
 });
