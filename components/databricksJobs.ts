@@ -77,11 +77,11 @@ export function lakeJobStatements(
 }
 
 /** Trust policy of an EC2 instance role (a Databricks cluster's instance profile). */
-export function ec2InstanceTrustPolicy(): string {
-  return policyJson({
+export function ec2InstanceTrustPolicy(): PolicyDocument {
+  return {
     Version: "2012-10-17",
     Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-  });
+  };
 }
 
 /** A job's identity: the service principal it runs as. */
@@ -229,7 +229,7 @@ export function jobInstanceProfile(
   const opts = { parent };
   const { role } = serviceRole(parent, name, {
     description: args.description,
-    trust: JSON.parse(ec2InstanceTrustPolicy()) as PolicyDocument,
+    trust: ec2InstanceTrustPolicy(),
     policy: pulumi
       .output(args.statements)
       .apply((statements) => ({ Version: "2012-10-17" as const, Statement: statements })),

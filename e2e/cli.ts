@@ -9,23 +9,16 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
-import { parseDuration } from "../emulator/cli";
+import { integer, parseDuration } from "../emulator/cli";
 import { MwaaAirflow } from "./airflow";
 import { CloudE2eReport, destroyOnly, runCloudE2e, StackDriver } from "./cloud";
 import { DatabricksClient, resolveDatabricksAuth } from "./databricks";
 import { checkStackName, e2eStackConfig, UsageError } from "./stackConfig";
 
 const ROOT = path.resolve(__dirname, "..");
-
-const integer = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max)
-    throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-  return n;
-};
 
 /** The stack through the Automation API, in this repository's project; Pulumi's output goes to `log`. */
 export class AutomationStack implements StackDriver {

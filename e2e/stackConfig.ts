@@ -6,8 +6,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_NAMESPACE, parseStackConfig, RawConfig } from "../config";
+import { UsageError } from "../emulator/outputs";
 
-export class UsageError extends Error {}
+/** Bad input the user must fix: the same class the emulator throws (the CLIs print it alone, exit 2). */
+export { UsageError };
 
 /** `e2e-` then 1-16 of a-z, 0-9, '-': the stack's name is its namePrefix too (3-20 characters). */
 export const E2E_STACK_NAME = /^e2e-[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?$/;

@@ -17,7 +17,7 @@ import { runEmulator, RunSummary } from "./run";
 import { DEFAULT_DELIVERY } from "./deliver";
 import { printPosts } from "./console";
 
-const integer = (min: number, max: number) => (value: string) => {
+export const integer = (min: number, max: number) => (value: string) => {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < min || n > max) {
     throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
