@@ -9,6 +9,7 @@ import { z } from "zod";
 import runtimes from "./components/runtimes.json";
 import { isPrivateCidr16to20, NAT_GATEWAY_MODES, NatGatewayMode } from "./components/cidr";
 import { CLIENT_NAME, NAME_PREFIX, NAME_PREFIX_RULE } from "./components/names";
+import { QUALITY_ACTIONS, QUALITY_RULE_IDS, QualityPolicy } from "./components/quality";
 
 export { ipv4ToInt, isPrivateCidr16to20, NAT_GATEWAY_MODES } from "./components/cidr";
 export type { NatGatewayMode } from "./components/cidr";
@@ -101,6 +102,9 @@ export interface StackConfig {
     workers: number;
     trigger: string;
   };
+  /** Per field rule: null the bad field and keep the row ("null"), or quarantine the row whole ("drop").
+   * Rules it does not name null. Both jobs apply it (components/quality.ts). */
+  qualityPolicy: QualityPolicy;
   airflow: {
     environmentClass: (typeof MWAA_ENVIRONMENT_CLASSES)[number];
     maxWorkers: number;
@@ -272,6 +276,12 @@ export const CONFIG_KEYS = {
     schema: z.string().regex(/^\d+(ms|s|m)$/),
     expected: "must be an interval like 10s, 500ms or 1m",
   },
+  qualityPolicy: {
+    schema: jsonText(
+      z.strictObject(Object.fromEntries(QUALITY_RULE_IDS.map((rule) => [rule, z.enum(QUALITY_ACTIONS).optional()]))),
+    ),
+    expected: `must be a JSON object of rule -> ${QUALITY_ACTIONS.join("|")}, rules: ${QUALITY_RULE_IDS.join(", ")}`,
+  },
   mwaaEnvironmentClass: {
     schema: z.enum(MWAA_ENVIRONMENT_CLASSES),
     expected: `must be one of ${MWAA_ENVIRONMENT_CLASSES.join("|")}`,
@@ -336,6 +346,7 @@ export const DEFAULTS = {
   streamNodeType: "m5d.large",
   streamWorkers: 1,
   streamTrigger: "10s",
+  qualityPolicy: {},
   mwaaEnvironmentClass: "mw1.small",
   mwaaMaxWorkers: 2,
   mwaaWebserverAccess: "private",
@@ -510,6 +521,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
   }
   const manageApiGatewayAccount = read("manageApiGatewayAccount") ?? DEFAULTS.manageApiGatewayAccount;
   const protectStatefulResources = read("protectStatefulResources") ?? DEFAULTS.protectStatefulResources;
+  const qualityPolicy = read("qualityPolicy") ?? DEFAULTS.qualityPolicy;
   if (throttleBurstLimit < throttleRateLimit) {
     problems.push(
       `${CONFIG_NAMESPACE}:ingestThrottleBurstLimit must be at least ingestThrottleRateLimit (${throttleRateLimit}), got '${throttleBurstLimit}'`,
@@ -526,6 +538,7 @@ export function parseStackConfig(raw: RawConfig, stack: string, providers?: Prov
     ingest,
     batch,
     stream,
+    qualityPolicy,
     airflow,
     manageApiGatewayAccount,
     protectStatefulResources,

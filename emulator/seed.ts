@@ -167,7 +167,7 @@ export function generatePost(
     formatDateTime(f.date.between({ from: "2015-01-01T00:00:00Z", to: "2020-12-31T23:59:59Z" })),
   ];
   if (malformed) {
-    // Each breaks one rule the cleaning enforces; the quarantine must catch it with a reason.
+    // Each breaks one field rule the cleaning enforces: the job must null that field and record it.
     switch (f.helpers.arrayElement(["latitude", "longitude", "age", "follower_count"] as const)) {
       case "latitude":
         geo[2] = f.helpers.arrayElement([123.4567, -95.5]);

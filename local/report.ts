@@ -13,15 +13,27 @@ export interface ReportData {
   batch: {
     raw: Record<string, number>;
     silver: Record<string, number>;
+    /** Records quarantined whole, per kind. */
     quarantined: Record<string, number>;
-    quarantineReasons: Array<{ source: string; reason: string; count: number }>;
+    /** Fields nulled (one per failed rule) in rows that stayed, per kind. */
+    nulled: Record<string, number>;
+    quarantineReasons: QuarantineCount[];
   };
   stream: {
     tables: Record<string, number>;
     quarantined: Record<string, number>;
-    quarantineReasons: Array<{ source: string; reason: string; count: number }>;
+    nulled: Record<string, number>;
+    quarantineReasons: QuarantineCount[];
   };
   insights: Record<string, Row[]>;
+}
+
+/** Quarantine entries per kind, outcome ("row quarantined" or "field nulled") and rule. */
+export interface QuarantineCount {
+  source: string;
+  outcome: string;
+  rule: string;
+  count: number;
 }
 
 export interface StageCounts {
@@ -173,9 +185,11 @@ export function renderReportHtml(data: ReportData, stages: StageCounts, chartJs:
     "in the lake": stages.inLake[k] ?? 0,
     "batch silver (one per post)": data.batch.silver[k] ?? 0,
     "batch quarantined": data.batch.quarantined[k] ?? 0,
+    "batch fields nulled": data.batch.nulled[k] ?? 0,
     "posted (Kinesis path)": stages.kinesisPosted[k] ?? 0,
     "stream table (one per post)": data.stream.tables[k] ?? 0,
     "stream quarantined": data.stream.quarantined[k] ?? 0,
+    "stream fields nulled": data.stream.nulled[k] ?? 0,
   }));
   const reasons: Row[] = [
     ...data.batch.quarantineReasons.map((r) => ({ path: "batch", ...r })),
@@ -213,7 +227,7 @@ export function renderReportHtml(data: ReportData, stages: StageCounts, chartJs:
 <h1>pinterest-pipeline: insights of a local run</h1>
 <p class=meta>Generated ${escape(data.generatedAt)} by <code>npm run local</code>. Batch: Kafka → lake → Spark → Delta. Stream: Kinesis → Spark → Delta.</p>
 <section class=card><h2>Rows at each stage</h2>${table(stageRows)}</section>
-<section class=card><h2>Quarantined records, by reason</h2>${table(reasons)}</section>
+<section class=card><h2>Quarantine, by rule</h2><p class=question>A bad value is nulled and recorded; its row stays. Only a record that cannot be trusted as a whole is quarantined.</p>${table(reasons)}</section>
 <div class=grid>
 ${cards}
 </div>

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pinterest_jobs import stream as S
 from pinterest_jobs.batch import GOLD_TABLES, run_batch
+from pinterest_jobs.cleaning import FIELD_NULLED, ROW_QUARANTINED, parse_policy
+from pyspark.sql import functions as F
 from pinterest_jobs.local import local_session
 
 
@@ -44,7 +46,12 @@ def main() -> None:
                  "--report-json"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--region", default="eu-west-1")
+    parser.add_argument("--quality-policy", default="{}", help="per-rule policy as JSON (the jobs' --quality-policy)")
     args = parser.parse_args()
+    try:
+        policy = parse_policy(args.quality_policy)
+    except ValueError as err:
+        parser.error(str(err))
     logging.basicConfig(level=logging.WARNING)
 
     jars = [j for j in os.environ.get("PINPIPE_DELTA_JARS", "").split(",") if j]
@@ -56,36 +63,42 @@ def main() -> None:
     batch_out = f"{args.delta}/batch"
     topics = {kind: f"{args.topic_prefix}.{kind}" for kind in ("pin", "geo", "user")}
     t0 = time.perf_counter()
-    result = run_batch(spark, args.lake, batch_out, topics)
+    result = run_batch(spark, args.lake, batch_out, topics, policy)
     step(f"batch: {sum(result.raw.values())} raw records -> silver {result.silver}, "
-         f"quarantined {result.quarantined} in {time.perf_counter() - t0:.0f}s")
+         f"quarantined {result.quarantined}, fields nulled {result.nulled} in {time.perf_counter() - t0:.0f}s")
 
     stream_out = f"{args.delta}/stream"
     streams = S.stream_names(args.stream_prefix)
     t0 = time.perf_counter()
     source = S.read_boto3_kinesis(spark, streams, args.region, args.kinesis_endpoint)
     query = S.start_stream(spark, source, stream_out, f"{args.checkpoints}/stream", streams,
-                           {"processingTime": "0 seconds"})
+                           {"processingTime": "0 seconds"}, policy=policy)
     S.drain(query)
     stream_counts = {k: spark.read.format("delta").load(f"{stream_out}/{k}").count() for k in streams}
     step(f"stream: tables {stream_counts} in {time.perf_counter() - t0:.0f}s")
 
     def reasons(path: str) -> list[dict]:
         df = spark.read.format("delta").load(path)
-        return rows(df.groupBy("source", "reason").count().orderBy("source", "reason"))
+        return rows(df.groupBy("source", "outcome", "rule").count().orderBy("source", "outcome", "rule"))
 
-    stream_quarantine = spark.read.format("delta").load(f"{stream_out}/quarantine")
+    def outcomes(path: str, outcome: str) -> dict[str, int]:
+        df = spark.read.format("delta").load(path).where(F.col("outcome") == outcome)
+        counts = {r["source"]: r["count"] for r in df.groupBy("source").count().collect()}
+        return {kind: counts.get(kind, 0) for kind in streams}
+
     report = {
         "generatedAt": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "batch": {
             "raw": result.raw,
             "silver": result.silver,
             "quarantined": result.quarantined,
+            "nulled": result.nulled,
             "quarantineReasons": reasons(f"{batch_out}/quarantine"),
         },
         "stream": {
             "tables": stream_counts,
-            "quarantined": {k: stream_quarantine.where(f"source = '{k}'").count() for k in streams},
+            "quarantined": outcomes(f"{stream_out}/quarantine", ROW_QUARANTINED),
+            "nulled": outcomes(f"{stream_out}/quarantine", FIELD_NULLED),
             "quarantineReasons": reasons(f"{stream_out}/quarantine"),
         },
         "insights": {name: rows(spark.read.format("delta").load(f"{batch_out}/gold/{name}")) for name in GOLD_TABLES},

@@ -27,6 +27,7 @@ import {
   lakeJobStatements,
 } from "../components/databricksJobs";
 import { PolicyDocument, PolicyStatement } from "../components/defaults";
+import { QUALITY_RULE_IDS } from "../components/quality";
 import {
   installMocks,
   MOCK_DATABRICKS_HOST,
@@ -52,6 +53,7 @@ function baseArgs(overrides: Partial<Args> = {}): Args {
     kmsKeyArn: KEY,
     secretsKmsKeyArn: SECRETS_KEY,
     topicPrefix: "pp",
+    qualityPolicy: {},
     sparkVersion: "17.3.x-scala2.13",
     nodeType: "m5d.xlarge",
     workers: 3,
@@ -184,7 +186,13 @@ describe("BatchLakehouse (mocks)", () => {
     assert.deepEqual(task.notebookTask, {
       notebookPath: "/Shared/pp/batch",
       source: "WORKSPACE",
-      baseParameters: { lake: "s3://pp-lake", out: "s3://pp-lake/delta/batch", topic_prefix: "pp" },
+      baseParameters: {
+        lake: "s3://pp-lake",
+        out: "s3://pp-lake/delta/batch",
+        topic_prefix: "pp",
+        // Every rule named, with the default where the stack names none.
+        quality_policy: JSON.stringify(Object.fromEntries(QUALITY_RULE_IDS.map((r) => [r, "null"]))),
+      },
     });
     assert.deepEqual(job.inputs.emailNotifications, { onFailures: ["oncall@example.com"] });
     assert.equal(job.inputs.maxConcurrentRuns, 1);

@@ -10,6 +10,7 @@ import {
   StackConfigError,
 } from "../config";
 import { readStackFile } from "../synth/synth";
+import { QUALITY_RULE_IDS } from "../components/quality";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -96,6 +97,7 @@ describe("stack configuration", () => {
       },
       manageApiGatewayAccount: true,
       protectStatefulResources: true,
+      qualityPolicy: {},
       logRetentionDays: 30,
       databricksRuntime: "17.3.x-scala2.13",
       airflowVersion: "2.10.3",
@@ -199,6 +201,16 @@ describe("stack configuration", () => {
       "streamTrigger",
       "available-now",
       "pinterest-pipeline:streamTrigger must be an interval like 10s, 500ms or 1m, got 'available-now'",
+    ],
+    [
+      "qualityPolicy",
+      '{"age.too_old":"drop"}',
+      `pinterest-pipeline:qualityPolicy must be a JSON object of rule -> null|drop, rules: ${QUALITY_RULE_IDS.join(", ")}, got '{"age.too_old":"drop"}'`,
+    ],
+    [
+      "qualityPolicy",
+      '{"age.out_of_range":"skip"}',
+      `pinterest-pipeline:qualityPolicy must be a JSON object of rule -> null|drop, rules: ${QUALITY_RULE_IDS.join(", ")}, got '{"age.out_of_range":"skip"}'`,
     ],
     [
       "mwaaEnvironmentClass",
@@ -386,7 +398,7 @@ describe("stack configuration", () => {
       [],
       "keys the docs do not list",
     );
-    const shown = (v: unknown) => `\`${Array.isArray(v) ? JSON.stringify(v) : String(v)}\``;
+    const shown = (v: unknown) => `\`${typeof v === "object" ? JSON.stringify(v) : String(v)}\``;
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const cell = rows.get(key)![3];
       assert.equal(cell, shown(value), `${key}: the docs' default`);

@@ -73,6 +73,7 @@ function assertAccounted(result: RunResult): void {
     assert.equal(report.batch.raw[kind], stages.inKafka[kind], `${kind} read by the batch job`);
     assert.equal(reference.clean[kind] + reference.quarantined[kind], stages.inKafka[kind]);
     assert.equal(report.batch.quarantined[kind], reference.quarantined[kind], `${kind} quarantined (batch)`);
+    assert.equal(report.batch.nulled[kind], reference.nulled[kind], `${kind} fields nulled (batch)`);
     const distinct = { pin: reference.pins, geo: reference.geo, user: reference.users }[kind].size;
     assert.equal(report.batch.silver[kind], distinct, `${kind} silver: one row per post`);
     // Stream: posted to Kinesis = stream table (one per post) + quarantined (one per post) + re-deliveries
@@ -85,6 +86,7 @@ function assertAccounted(result: RunResult): void {
       reference.quarantinedPosts[kind],
       `${kind} quarantined (stream)`,
     );
+    assert.equal(report.stream.nulled[kind], reference.nulledPosts[kind], `${kind} fields nulled (stream)`);
   }
   assert.equal(emulator.targets.kafka!.failed + emulator.targets.kinesis!.failed, 0);
 }
@@ -129,14 +131,17 @@ describe("the one-machine pipeline (npm run local)", function () {
     // The seed fixes the sample: it draws malformed posts, and draws one of them more than once.
     const reference = cleanRecords(lakeLines(result.paths.lake));
     assert.ok(
-      Object.values(result.report.batch.quarantined).some((n) => n > 0),
-      "the seeded malformed posts reach the quarantine",
+      Object.values(result.report.batch.nulled).some((n) => n > 0),
+      "the seeded malformed values reach the quarantine",
     );
     assert.ok(
-      EVENT_KINDS.some((k) => reference.quarantined[k] > reference.quarantinedPosts[k]),
-      "a malformed post is re-delivered, so the stream's per-post quarantine is exercised",
+      EVENT_KINDS.some((k) => reference.nulled[k] > reference.nulledPosts[k]),
+      "a malformed post is re-delivered, so the stream's once-per-post record is exercised",
     );
-    for (const r of result.report.batch.quarantineReasons) assert.ok(r.reason.length > 0);
+    for (const r of result.report.batch.quarantineReasons) {
+      assert.match(r.rule, /^[a-z_]+\.[a-z_]+$|^unreadable$|^missing_key$/);
+      assert.ok(["row quarantined", "field nulled"].includes(r.outcome), r.outcome);
+    }
   });
 
   it("computes the insights a reference written independently computes from the same records", () => {

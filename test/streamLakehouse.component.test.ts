@@ -32,6 +32,7 @@ const ARGS: Args = {
   sparkVersion: "17.3.x-scala2.13",
   workers: 2,
   trigger: "5s",
+  qualityPolicy: { "age.out_of_range": "drop" },
   alertEmail: "oncall@example.com",
 };
 
@@ -97,6 +98,14 @@ describe("StreamLakehouse (mocks)", () => {
         out: "s3://pp-lake/delta/stream",
         checkpoint: "s3://pp-lake/checkpoints/stream",
         trigger: "5s",
+        quality_policy: JSON.stringify({
+          "follower_count.not_a_count": "null",
+          "latitude.out_of_range": "null",
+          "longitude.out_of_range": "null",
+          "timestamp.not_a_datetime": "null",
+          "age.out_of_range": "drop",
+          "date_joined.not_a_datetime": "null",
+        }),
       },
     });
     const runner = one(mocks, "databricks:index/servicePrincipal:ServicePrincipal", "pp-stream-runner");

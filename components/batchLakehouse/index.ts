@@ -23,6 +23,7 @@ import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
 import { NAME_PREFIX, NAME_PREFIX_RULE } from "../names";
 import { serviceRole } from "../serviceRole";
+import { QualityPolicy, qualityPolicyParameter } from "../quality";
 import { mwaaExecutionPolicy } from "./policies";
 
 export const BATCH_DAG = path.join(REPO_ROOT, "dags", "pinterest_batch.py");
@@ -69,6 +70,8 @@ export interface BatchLakehouseArgs {
   secretsKmsKeyArn: pulumi.Input<string>;
   /** The raw topics are `<topicPrefix>.pin|geo|user`. Required. */
   topicPrefix: string;
+  /** Per field rule, null the field or drop the row (config key `qualityPolicy`, resolved). */
+  qualityPolicy: QualityPolicy;
   /** Databricks runtime of the job cluster, e.g. "17.3.x-scala2.13". Required. */
   sparkVersion: string;
   /** Node type of the job cluster. Default "m5d.large". */
@@ -240,6 +243,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
                 lake: lakeUri,
                 out: this.tablesLocation,
                 topic_prefix: args.topicPrefix,
+                quality_policy: qualityPolicyParameter(args.qualityPolicy),
               },
             },
             maxRetries: args.maxRetries ?? 2,

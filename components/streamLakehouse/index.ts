@@ -16,6 +16,7 @@ import {
 } from "../databricksJobs";
 import { EVENT_KINDS, EventKind } from "../events";
 import { LAKE_PREFIXES } from "../lake";
+import { QualityPolicy, qualityPolicyParameter } from "../quality";
 
 /** The stream's tables and checkpoints in the lake: its role may write only here. */
 export const STREAM_TABLES_PREFIX = `${LAKE_PREFIXES.delta}stream/`;
@@ -41,6 +42,8 @@ export interface StreamLakehouseArgs {
   workers?: number;
   /** Micro-batch interval ("10s", "500ms", "1m"). Default "10s". */
   trigger?: string;
+  /** Per field rule, null the field or drop the row (config key `qualityPolicy`, resolved). */
+  qualityPolicy: QualityPolicy;
   alertEmail?: string;
   databricksCrossAccountRoleName?: string;
   tags?: Record<string, string>;
@@ -147,6 +150,7 @@ export class StreamLakehouse extends pulumi.ComponentResource {
                 out,
                 checkpoint: this.checkpointLocation,
                 trigger: args.trigger ?? "10s",
+                quality_policy: qualityPolicyParameter(args.qualityPolicy),
               },
             },
           },

@@ -11,6 +11,8 @@ dbutils.widgets.text("lake", "", "Lake root (s3://bucket)")
 dbutils.widgets.text("out", "", "Delta root (s3://bucket/delta)")
 dbutils.widgets.text("topic_prefix", "", "Topic prefix (<prefix>.pin, .geo, .user)")
 
+dbutils.widgets.text("quality_policy", "{}", "Per field rule: null the field or drop the row (JSON)")
+
 # COMMAND ----------
 
 from pinterest_jobs.batch import main
@@ -20,6 +22,7 @@ result = main(
         "--lake", dbutils.widgets.get("lake"),
         "--out", dbutils.widgets.get("out"),
         "--topic-prefix", dbutils.widgets.get("topic_prefix"),
+        "--quality-policy", dbutils.widgets.get("quality_policy"),
     ]
 )
 print(result)

@@ -13,6 +13,8 @@ dbutils.widgets.text("out", "", "Delta root of the stream's tables (s3://bucket/
 dbutils.widgets.text("checkpoint", "", "Checkpoint (s3://bucket/checkpoints/stream)")
 dbutils.widgets.text("trigger", "10s", "Trigger interval, or available-now")
 
+dbutils.widgets.text("quality_policy", "{}", "Per field rule: null the field or drop the row (JSON)")
+
 # COMMAND ----------
 
 from pinterest_jobs.stream import main
@@ -24,6 +26,7 @@ main(
         "--out", dbutils.widgets.get("out"),
         "--checkpoint", dbutils.widgets.get("checkpoint"),
         "--trigger", dbutils.widgets.get("trigger"),
+        "--quality-policy", dbutils.widgets.get("quality_policy"),
         "--source", "databricks",
     ]
 )

@@ -48,20 +48,26 @@ def test_batch_writes_silver_quarantine_and_gold_and_reruns_to_the_same_rows(spa
     write_lake(lake)
     result = run_batch(spark, str(lake), str(out), TOPICS)
     assert result.raw == {"pin": 8, "geo": 8, "user": 8}
-    assert result.silver == {"pin": 6, "geo": 6, "user": 6}, "one row per post: the duplicate of post 3 is gone"
-    assert result.quarantined == {"pin": 1, "geo": 1, "user": 1}
+    # Post 9's pin and geo each have one bad field: nulled, the rows stay. Its user record is not JSON.
+    assert result.silver == {"pin": 7, "geo": 7, "user": 6}, "one row per post: the duplicate of post 3 is gone"
+    assert result.quarantined == {"pin": 0, "geo": 0, "user": 1}
+    assert result.nulled == {"pin": 1, "geo": 1, "user": 0}
     for kind in TOPICS:
-        # Every raw record is accounted for: clean (before dedupe: 7) + quarantined = raw.
+        # Every raw record is accounted for: silver + the duplicate of post 3 + quarantined whole = raw.
         assert result.silver[kind] + 1 + result.quarantined[kind] == result.raw[kind]
-    reasons = {r["source"]: r["reason"] for r in spark.read.format("delta").load(str(out / "quarantine")).collect()}
-    assert reasons == {
-        "pin": "follower_count is not a count: 'lots'",
-        "geo": "latitude 99.0 is out of range",
-        "user": "unparseable JSON or a field of the wrong type",
+    entries = {(r["source"], r["rule"], r["outcome"], r["reason"])
+               for r in spark.read.format("delta").load(str(out / "quarantine")).collect()}
+    assert entries == {
+        ("pin", "follower_count.not_a_count", "field nulled", "follower_count is not a count: 'lots'"),
+        ("geo", "latitude.out_of_range", "field nulled", "latitude 99.0 is out of range"),
+        ("user", "unreadable", "row quarantined", "unparseable JSON or a field of the wrong type"),
     }
+    pin9 = spark.read.format("delta").load(str(out / "silver/pin")).where("ind = 9").first()
+    assert (pin9["follower_count"], pin9["category"]) == (None, "art")
     by_country = {r["country"]: (r["category"], r["category_count"]) for r in spark.read.format("delta").load(str(out / "gold/popular_category_by_country")).collect()}
-    # France: posts 1, 2, 3 -> art (1, 3) 2; Spain: 4, 5, 6 -> travel (4, 6) 2.
-    assert by_country == {"France": ("art", 2), "Spain": ("travel", 2)}
+    # France: posts 1, 2, 3 -> art (1, 3) 2; Spain: 4, 5, 6, 9 -> art (5, 9) 2 = travel (4, 6) 2, art first.
+    # Post 9 counts: its bad follower count and latitude cost only those two fields.
+    assert by_country == {"France": ("art", 2), "Spain": ("art", 2)}
     assert len(result.gold) == 9
 
     for kind, columns in SILVER_STATS_COLUMNS.items():

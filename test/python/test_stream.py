@@ -69,7 +69,10 @@ def test_stream_cleans_quarantines_and_resumes_exactly_once(spark, kinesis, tmp_
     run_once(spark, kinesis, out, checkpoint)
 
     pins = table(spark, out / "pin")
-    assert sorted(r["ind"] for r in pins.collect()) == [1, 2, 3, 4, 5]
+    # Post 99's bad follower count and post 98's latitude are nulled; their rows stay.
+    assert sorted(r["ind"] for r in pins.collect()) == [1, 2, 3, 4, 5, 99]
+    assert pins.where("ind = 99").first()["follower_count"] is None
+    assert sorted(r["ind"] for r in table(spark, out / "geo").collect()) == [1, 2, 3, 4, 5, 98]
     for name in ("pin", "geo", "user", "quarantine"):
         properties = spark.sql(f"DESCRIBE DETAIL delta.`{out / name}`").first()["properties"]
         assert properties.get("delta.checkpointInterval") == "100", name
@@ -81,11 +84,11 @@ def test_stream_cleans_quarantines_and_resumes_exactly_once(spark, kinesis, tmp_
     assert str(g["timestamp"]) == "2020-01-02 03:04:05"
     u = table(spark, out / "user").where("ind = 1").first()
     assert (u["user_name"], u["age"]) == ("Ann L1", 30)
-    reasons = sorted((r["source"], r["reason"]) for r in table(spark, out / "quarantine").collect())
+    reasons = sorted((r["source"], r["ind"], r["outcome"], r["reason"]) for r in table(spark, out / "quarantine").collect())
     assert reasons == [
-        ("geo", "latitude 95.0 is out of range"),
-        ("pin", "follower_count is not a count: 'lots'"),
-        ("user", "unparseable JSON or a field of the wrong type"),
+        ("geo", 98, "field nulled", "latitude 95.0 is out of range"),
+        ("pin", 99, "field nulled", "follower_count is not a count: 'lots'"),
+        ("user", None, "row quarantined", "unparseable JSON or a field of the wrong type"),
     ]
 
     # Stopped; more arrives, including a re-delivery of post 3 and a record already quarantined.
@@ -93,9 +96,10 @@ def test_stream_cleans_quarantines_and_resumes_exactly_once(spark, kinesis, tmp_
     put(kinesis, "geo", [geo(i) for i in range(6, 9)])
     put(kinesis, "user", [user(i) for i in range(6, 9)])
     run_once(spark, kinesis, out, checkpoint)
+    extra = {"pin": [99], "geo": [98], "user": []}
     for kind in ("pin", "geo", "user"):
         inds = [r["ind"] for r in table(spark, out / kind).collect()]
-        assert sorted(inds) == list(range(1, 9)), f"{kind}: nothing lost, nothing twice"
+        assert sorted(inds) == list(range(1, 9)) + extra[kind], f"{kind}: nothing lost, nothing twice"
     assert table(spark, out / "quarantine").count() == 3, "quarantined records are not re-read on restart"
 
     # Nothing new: a restart reads nothing and changes nothing.
@@ -116,9 +120,9 @@ def test_a_batch_that_fails_after_writing_is_replayed_without_duplicates(spark, 
         run_once(spark, kinesis, out, checkpoint, on_committed=crash)
     # Written, but the batch never committed in the checkpoint: the restart replays it.
     run_once(spark, kinesis, out, checkpoint)
-    assert sorted(r["ind"] for r in table(spark, out / "pin").collect()) == [1, 2, 3]
+    assert sorted(r["ind"] for r in table(spark, out / "pin").collect()) == [1, 2, 3, 50]
     assert sorted(r["ind"] for r in table(spark, out / "user").collect()) == [1, 2, 3]
-    assert [r["ind"] for r in table(spark, out / "quarantine").collect()] == [50]
+    assert [(r["ind"], r["rule"]) for r in table(spark, out / "quarantine").collect()] == [(50, "follower_count.not_a_count")]
 
 
 def test_stream_arguments_are_checked():

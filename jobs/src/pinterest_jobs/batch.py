@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 
 from . import insights as I
 from .local import entry_session
-from .cleaning import CLEANERS, flag, one_row_per_key, split, union_all
+from .cleaning import ROW_QUARANTINED, QualityPolicy, flag, one_row_per_key, parse_policy, split, union_all
 
 log = logging.getLogger("pinterest_jobs.batch")
 
@@ -38,7 +38,10 @@ TOPIC_WORKERS = 2
 class BatchResult:
     raw: dict[str, int] = field(default_factory=dict)
     silver: dict[str, int] = field(default_factory=dict)
+    #: Records quarantined whole, per kind.
     quarantined: dict[str, int] = field(default_factory=dict)
+    #: Fields nulled in rows that stayed (one per failed rule), per kind.
+    nulled: dict[str, int] = field(default_factory=dict)
     gold: dict[str, int] = field(default_factory=dict)
 
 
@@ -136,24 +139,28 @@ def _write(df: DataFrame, path: str, stats_columns: str | None = None) -> int:
     return rows
 
 
-def run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) -> BatchResult:
+def run_batch(
+    spark: SparkSession, lake: str, out: str, topics: dict[str, str], policy: QualityPolicy | None = None
+) -> BatchResult:
     """Cleans each topic, writes silver/<kind>, quarantine and gold/<insight> under `out`.
 
     What the job caches (the parsed records, the joined silver for gold) lives for minutes and is read a
     few times: it is cached uncompressed, as compressing cost more than it saved (docs/benchmarks.md). The
     session's setting is put back afterwards."""
     with _session_conf(spark, "spark.sql.inMemoryColumnarStorage.compressed", "false"):
-        return _run_batch(spark, lake, out, topics)
+        return _run_batch(spark, lake, out, topics, policy)
 
 
-def _run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str]) -> BatchResult:
+def _run_batch(
+    spark: SparkSession, lake: str, out: str, topics: dict[str, str], policy: QualityPolicy | None
+) -> BatchResult:
     result = BatchResult()
 
     def clean_topic(kind: str) -> tuple[DataFrame, DataFrame]:
         # Read, parsed and checked once, kept while silver and quarantine are split from it. Only a
         # quarantined record keeps its raw text (the quarantine's evidence); a clean one is its parsed fields.
-        flagged = flag(read_topic(spark, lake, topics[kind]), kind)
-        flagged = flagged.withColumn("raw", F.when(F.col("_reason").isNotNull(), F.col("raw")))
+        flagged = flag(read_topic(spark, lake, topics[kind]), kind, policy)
+        flagged = flagged.withColumn("raw", F.when(F.col("_whole").isNotNull(), F.col("raw")))
         flagged = flagged.persist(StorageLevel.MEMORY_AND_DISK_DESER)
         result.raw[kind] = flagged.count()
         clean, quarantine = split(flagged, kind)
@@ -169,13 +176,16 @@ def _run_batch(spark: SparkSession, lake: str, out: str, topics: dict[str, str])
     _write(union_all(quarantines), f"{out}/quarantine")
     for flagged in flagged_frames:
         flagged.unpersist()
-    for row in spark.read.format("delta").load(f"{out}/quarantine").groupBy("source").count().collect():
-        result.quarantined[row["source"]] = row["count"]
+    counts = spark.read.format("delta").load(f"{out}/quarantine").groupBy("source", "outcome").count().collect()
+    for row in counts:
+        into = result.quarantined if row["outcome"] == ROW_QUARANTINED else result.nulled
+        into[row["source"]] = row["count"]
     for kind in topics:
         result.quarantined.setdefault(kind, 0)
+        result.nulled.setdefault(kind, 0)
         log.info(
-            "%s: %d raw, %d clean (one per post), %d quarantined",
-            kind, result.raw[kind], result.silver[kind], result.quarantined[kind],
+            "%s: %d raw, %d clean (one per post), %d quarantined, %d fields nulled",
+            kind, result.raw[kind], result.silver[kind], result.quarantined[kind], result.nulled[kind],
         )
     # The gold tables are small: their time is Spark's and Delta's per-job overhead, which overlaps when
     # the nine are written from a few threads (Spark runs jobs from several threads side by side).
@@ -193,8 +203,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lake", required=True, help="lake root holding topics/<topic>/partition=<p>/")
     parser.add_argument("--out", required=True, help="root of the Delta tables (silver/, quarantine, gold/)")
     parser.add_argument("--topic-prefix", required=True, help="topics are <prefix>.pin, .geo, .user")
+    parser.add_argument("--quality-policy", default="{}",
+                        help='per-rule policy as JSON, e.g. {"age.out_of_range": "drop"}; unnamed rules null the field')
     parser.add_argument("--local", action="store_true", help="build a local Spark session with Delta")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        args.policy = parse_policy(args.quality_policy)
+    except ValueError as err:
+        parser.error(str(err))
+    return args
 
 
 def main(argv: list[str] | None = None) -> BatchResult:
@@ -202,7 +219,7 @@ def main(argv: list[str] | None = None) -> BatchResult:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     spark = entry_session("batch", local=args.local, out=args.out)
     topics = {kind: f"{args.topic_prefix}.{kind}" for kind in ("pin", "geo", "user")}
-    return run_batch(spark, args.lake, args.out, topics)
+    return run_batch(spark, args.lake, args.out, topics, args.policy)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
 """Cleaning shared by the batch and the streaming job: pure DataFrame -> DataFrame functions.
 
 Each ``clean_*`` takes raw records as JSON text (a ``raw`` string column) and returns ``(clean,
-quarantine)``: the cleaned rows in the original's column order, and every record that failed the schema or
-a rule with its raw text and a reason. Nothing is dropped silently: every input row is in exactly one of
-the two. ``one_row_per_key`` is separate because a stream deduplicates with state and a batch with a window.
+quarantine)``: the cleaned rows in the original's column order, and the quarantine entries. A value that
+breaks its field's rule costs only itself: the field is nulled, the row stays, and the quarantine records
+(key, field, value, rule). A record is quarantined whole, with its raw text, only when it cannot be trusted
+as a whole (not JSON, a field of the wrong type, no key) or when the policy says "drop" for a rule it breaks.
+Nothing is dropped silently: every input row is in clean or quarantined whole, never both.
+``one_row_per_key`` is separate because a stream deduplicates with state and a batch with a window.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame
@@ -73,35 +79,146 @@ def follower_count_to_int(column: Column) -> Column:
     return F.when(column.rlike(FOLLOWER_COUNT), F.round(number.cast("double") * factor).cast("long"))
 
 
-def _flag(df: DataFrame, kind: str, rules: list[tuple[Column, Column]]) -> DataFrame:
-    """Adds ``_reason``: the first of the (condition, reason) rules that holds, or null for a clean row."""
+#: What a failed field rule does to its row: the field is nulled and recorded, the row stays ("null", the
+#: default); or the row goes to quarantine whole ("drop"). Configured per rule (``--quality-policy``).
+NULL_FIELD, DROP_ROW = "null", "drop"
+#: The outcome recorded in the quarantine table.
+FIELD_NULLED, ROW_QUARANTINED = "field nulled", "row quarantined"
+#: Whole-record failures: the record cannot be trusted as a whole, whatever the policy.
+UNREADABLE, MISSING_KEY = "unreadable", "missing_key"
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """A check of one field. ``fails`` is true when the value breaks the rule (null-safe: a missing value
+    breaks nothing); ``value`` is the value as the record carried it; ``nulls`` are the parsed columns that
+    become null when the rule fails under the "null" policy. Columns are built on use (they need a session)."""
+
+    rule: str
+    field: str
+    fails: Callable[[], Column]
+    value: Callable[[], Column]
+    reason: Callable[[], Column]
+    nulls: tuple[str, ...]
+
+
+def _out_of_range(field: str, low: float, high: float) -> FieldRule:
+    return FieldRule(
+        rule=f"{field}.out_of_range",
+        field=field,
+        fails=lambda: ~F.col(field).between(low, high),
+        value=lambda: F.col(field).cast("string"),
+        reason=lambda: F.format_string(f"{field} %s is out of range", F.col(field)),
+        nulls=(field,),
+    )
+
+
+def _datetime(field: str, parsed: str) -> FieldRule:
+    return FieldRule(
+        rule=f"{field}.not_a_datetime",
+        field=field,
+        fails=lambda: F.col(field).isNotNull() & F.col(parsed).isNull(),
+        value=lambda: F.col(field),
+        reason=lambda: F.lit(f"{field} is not '{DATETIME_FORMAT}'"),
+        nulls=(parsed,),
+    )
+
+
+#: Every field rule, per kind, in the order they are checked (the first failing "drop" rule names the reason).
+FIELD_RULES: dict[str, tuple[FieldRule, ...]] = {
+    "pin": (
+        FieldRule(
+            rule="follower_count.not_a_count",
+            field="follower_count",
+            fails=lambda: F.col("follower_count_text").isNotNull() & F.col("follower_count").isNull(),
+            value=lambda: F.col("follower_count_text"),
+            reason=lambda: F.concat(
+                F.lit("follower_count is not a count: '"), F.col("follower_count_text"), F.lit("'")
+            ),
+            nulls=("follower_count",),
+        ),
+    ),
+    "geo": (
+        _out_of_range("latitude", -90, 90),
+        _out_of_range("longitude", -180, 180),
+        _datetime("timestamp", "ts"),
+    ),
+    "user": (
+        _out_of_range("age", 1, 120),
+        _datetime("date_joined", "joined"),
+    ),
+}
+#: The rule ids a policy may name (components/qualityRules.json lists the same, for the stack's config).
+RULE_IDS = tuple(r.rule for rules in FIELD_RULES.values() for r in rules)
+
+QualityPolicy = Mapping[str, str]
+
+
+def parse_policy(text: str | None) -> dict[str, str]:
+    """The per-rule policy from JSON (``{"age.out_of_range": "drop"}``); rules not named keep "null".
+    Raises ValueError naming the bad entry."""
+    try:
+        given = json.loads(text or "{}")
+    except ValueError as err:
+        raise ValueError(f"quality policy is not JSON: {err}") from None
+    if not isinstance(given, dict):
+        raise ValueError(f"quality policy must be a JSON object of rule -> 'null'|'drop', got {text!r}")
+    for rule, action in given.items():
+        if rule not in RULE_IDS:
+            raise ValueError(f"quality policy names an unknown rule '{rule}' (known: {', '.join(RULE_IDS)})")
+        if action not in (NULL_FIELD, DROP_ROW):
+            raise ValueError(f"quality policy for '{rule}' must be 'null' or 'drop', got {action!r}")
+    return {rule: given.get(rule, NULL_FIELD) for rule in RULE_IDS}
+
+
+def _issue(rule: FieldRule) -> Column:
+    return F.struct(
+        F.lit(rule.rule).alias("rule"),
+        F.lit(rule.field).alias("field"),
+        rule.value().alias("value"),
+        rule.reason().alias("reason"),
+    )
+
+
+def _flag(df: DataFrame, kind: str, policy: QualityPolicy | None) -> DataFrame:
+    """Adds what the split needs, and nulls failed fields:
+
+    - ``_whole``: null for a row that stays, else the struct (rule, field, value, reason) that sends it to
+      quarantine whole: unreadable or wrong-typed JSON, no key, or the first failed rule whose policy is drop;
+    - ``_issues``: the failed rules whose policy is null, one struct each (recorded, the fields nulled).
+    """
+    policy = policy or {}
     key = KEY_FIELDS[kind]
-    reason: Column = F.lit(None).cast("string")
-    checks = [
-        (F.col(CORRUPT).isNotNull(), F.lit("unparseable JSON or a field of the wrong type")),
-        (F.col(key).isNull(), F.lit(f"missing key '{key}'")),
-        *rules,
+    rules = FIELD_RULES[kind]
+    fails = {r.rule: F.coalesce(r.fails(), F.lit(False)) for r in rules}
+    nothing = F.lit(None).cast("string")
+    whole_checks = [
+        (F.col(CORRUPT).isNotNull(), F.struct(F.lit(UNREADABLE).alias("rule"), nothing.alias("field"),
+                                               nothing.alias("value"),
+                                               F.lit("unparseable JSON or a field of the wrong type").alias("reason"))),
+        (F.col(key).isNull(), F.struct(F.lit(MISSING_KEY).alias("rule"), nothing.alias("field"),
+                                        nothing.alias("value"), F.lit(f"missing key '{key}'").alias("reason"))),
+        *[(fails[r.rule], _issue(r)) for r in rules if policy.get(r.rule, NULL_FIELD) == DROP_ROW],
     ]
-    for condition, why in reversed(checks):
-        reason = F.when(condition, why).otherwise(reason)
-    return df.withColumn("_reason", reason)
+    whole: Column = F.lit(None)
+    for condition, why in reversed(whole_checks):
+        whole = F.when(condition, why).otherwise(whole)
+    nulled = [r for r in rules if policy.get(r.rule, NULL_FIELD) == NULL_FIELD]
+    issues = F.filter(F.array(*[F.when(fails[r.rule], _issue(r)) for r in nulled]), lambda i: i.isNotNull()) \
+        if nulled else F.array()
+    df = df.withColumn("_whole", whole).withColumn("_issues", issues)
+    for rule in nulled:
+        for column in rule.nulls:
+            df = df.withColumn(column, F.when(fails[rule.rule], F.lit(None)).otherwise(F.col(column)))
+    return df
 
 
-def _prepare_pins(raw: DataFrame) -> DataFrame:
+def _prepare_pins(raw: DataFrame, policy: QualityPolicy | None) -> DataFrame:
     df = null_placeholders(parse_raw(raw, "pin"))
     df = df.withColumn("follower_count_text", F.col("follower_count")).withColumn(
         "follower_count", follower_count_to_int(F.col("follower_count"))
     )
-    return _flag(
-        df,
-        "pin",
-        [
-            (
-                F.col("follower_count_text").isNotNull() & F.col("follower_count").isNull(),
-                F.concat(F.lit("follower_count is not a count: '"), F.col("follower_count_text"), F.lit("'")),
-            ),
-        ],
-    )
+    return _flag(df, "pin", policy)
 
 
 def _finish_pins(clean: DataFrame) -> DataFrame:
@@ -112,17 +229,9 @@ def _finish_pins(clean: DataFrame) -> DataFrame:
     )
 
 
-def _prepare_geo(raw: DataFrame) -> DataFrame:
+def _prepare_geo(raw: DataFrame, policy: QualityPolicy | None) -> DataFrame:
     df = parse_raw(raw, "geo").withColumn("ts", F.try_to_timestamp(F.col("timestamp"), F.lit(DATETIME_FORMAT)))
-    return _flag(
-        df,
-        "geo",
-        [
-            (~F.col("latitude").between(-90, 90), F.format_string("latitude %s is out of range", F.col("latitude"))),
-            (~F.col("longitude").between(-180, 180), F.format_string("longitude %s is out of range", F.col("longitude"))),
-            (F.col("timestamp").isNotNull() & F.col("ts").isNull(), F.lit("timestamp is not 'yyyy-MM-dd HH:mm:ss'")),
-        ],
-    )
+    return _flag(df, "geo", policy)
 
 
 def _finish_geo(clean: DataFrame) -> DataFrame:
@@ -131,16 +240,9 @@ def _finish_geo(clean: DataFrame) -> DataFrame:
     )
 
 
-def _prepare_users(raw: DataFrame) -> DataFrame:
+def _prepare_users(raw: DataFrame, policy: QualityPolicy | None) -> DataFrame:
     df = parse_raw(raw, "user").withColumn("joined", F.try_to_timestamp(F.col("date_joined"), F.lit(DATETIME_FORMAT)))
-    return _flag(
-        df,
-        "user",
-        [
-            (~F.col("age").between(1, 120), F.format_string("age %s is out of range", F.col("age"))),
-            (F.col("date_joined").isNotNull() & F.col("joined").isNull(), F.lit("date_joined is not 'yyyy-MM-dd HH:mm:ss'")),
-        ],
-    )
+    return _flag(df, "user", policy)
 
 
 def _finish_users(clean: DataFrame) -> DataFrame:
@@ -156,20 +258,40 @@ _PREPARE = {"pin": _prepare_pins, "geo": _prepare_geo, "user": _prepare_users}
 _FINISH = {"pin": _finish_pins, "geo": _finish_geo, "user": _finish_users}
 
 
-def flag(raw: DataFrame, kind: str) -> DataFrame:
-    """Parses and checks every raw record: the parsed fields plus ``_reason`` (null when clean). A job that
-    writes both outputs persists this once and splits it, instead of parsing twice."""
-    return _PREPARE[kind](raw)
+def flag(raw: DataFrame, kind: str, policy: QualityPolicy | None = None) -> DataFrame:
+    """Parses and checks every raw record: the parsed fields (failed ones nulled) plus ``_whole`` (null when
+    the row stays) and ``_issues``. A job that writes both outputs persists this once and splits it, instead
+    of parsing twice."""
+    return _PREPARE[kind](raw, policy)
 
 
 def split(flagged: DataFrame, kind: str) -> tuple[DataFrame, DataFrame]:
-    """(clean, quarantine) of a flagged frame: every row in exactly one of the two."""
+    """(clean, quarantine) of a flagged frame. Every input row is in clean or quarantined whole, never both;
+    each nulled field of a clean row is one more quarantine row ("field nulled", no raw text: the value is
+    the evidence)."""
     key = KEY_FIELDS[kind]
-    quarantine = flagged.where(F.col("_reason").isNotNull()).select(
-        F.lit(kind).alias("source"), F.col(key).alias("ind"), F.col("raw"), F.col("_reason").alias("reason")
+
+    def entry(issue: str, outcome: str, raw: Column) -> list[Column]:
+        return [
+            F.lit(kind).alias("source"),
+            F.col(key).alias("ind"),
+            F.col(f"{issue}.rule").alias("rule"),
+            F.col(f"{issue}.field").alias("field"),
+            F.col(f"{issue}.value").alias("value"),
+            F.lit(outcome).alias("outcome"),
+            F.col(f"{issue}.reason").alias("reason"),
+            raw.alias("raw"),
+        ]
+
+    stays = F.col("_whole").isNull()
+    whole = flagged.where(~stays).select(*entry("_whole", ROW_QUARANTINED, F.col("raw")))
+    nulled = (
+        flagged.where(stays & (F.size("_issues") > 0))
+        .select(key, F.explode("_issues").alias("_issue"))
+        .select(*entry("_issue", FIELD_NULLED, F.lit(None).cast("string")))
     )
-    clean = flagged.where(F.col("_reason").isNull()).drop("_reason", CORRUPT, "raw")
-    return _FINISH[kind](clean), quarantine
+    clean = flagged.where(stays).drop("_whole", "_issues", CORRUPT, "raw")
+    return _FINISH[kind](clean), whole.unionByName(nulled)
 
 
 def union_all(frames: list[DataFrame]) -> DataFrame:
@@ -177,16 +299,16 @@ def union_all(frames: list[DataFrame]) -> DataFrame:
     return reduce(DataFrame.unionByName, frames)
 
 
-def clean_pins(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
-    return split(flag(raw, "pin"), "pin")
+def clean_pins(raw: DataFrame, policy: QualityPolicy | None = None) -> tuple[DataFrame, DataFrame]:
+    return split(flag(raw, "pin", policy), "pin")
 
 
-def clean_geo(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
-    return split(flag(raw, "geo"), "geo")
+def clean_geo(raw: DataFrame, policy: QualityPolicy | None = None) -> tuple[DataFrame, DataFrame]:
+    return split(flag(raw, "geo", policy), "geo")
 
 
-def clean_users(raw: DataFrame) -> tuple[DataFrame, DataFrame]:
-    return split(flag(raw, "user"), "user")
+def clean_users(raw: DataFrame, policy: QualityPolicy | None = None) -> tuple[DataFrame, DataFrame]:
+    return split(flag(raw, "user", policy), "user")
 
 
 #: Each kind's cleaner, for the jobs that clean every kind (the batch and the stream).

@@ -46,12 +46,20 @@ RAW_USER = T.StructType(
 RAW_SCHEMAS = {"pin": RAW_PIN, "geo": RAW_GEO, "user": RAW_USER}
 KEY_FIELDS = {"pin": "index", "geo": "ind", "user": "ind"}
 
+#: One row per record quarantined whole (outcome "row quarantined", with its raw text) and per field nulled
+#: in a row that stays (outcome "field nulled": the field, its value as sent, no raw text). ``rule`` is the
+#: rule's id (cleaning.FIELD_RULES, or "unreadable" / "missing_key"); ``field`` and ``value`` are null for
+#: a record unreadable as a whole.
 QUARANTINE = T.StructType(
     [
         T.StructField("source", T.StringType(), False),
         T.StructField("ind", T.LongType()),
-        T.StructField("raw", T.StringType()),
+        T.StructField("rule", T.StringType(), False),
+        T.StructField("field", T.StringType()),
+        T.StructField("value", T.StringType()),
+        T.StructField("outcome", T.StringType(), False),
         T.StructField("reason", T.StringType(), False),
+        T.StructField("raw", T.StringType()),
     ]
 )
 

@@ -35,7 +35,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from .cleaning import CLEANERS, union_all
+from .cleaning import CLEANERS, QualityPolicy, parse_policy, union_all
 from .local import entry_session
 from .schemas import QUARANTINE
 
@@ -174,6 +174,7 @@ class BatchWriter:
     streams: dict[str, str]
     app_id: str
     on_committed: Callable[[int, DataFrame], None] | None = None
+    policy: QualityPolicy | None = None
     committed: dict[str, int] = field(default_factory=dict)
 
     def append(self, df: DataFrame, path: str, batch_id: int) -> bool:
@@ -183,7 +184,10 @@ class BatchWriter:
         if batch_id <= self.committed[path]:
             log.info("batch %d is already in %s (a replay): skipped", batch_id, path)
             return False
-        df.write.format("delta").mode("append").option("userMetadata", batch_marker(self.app_id, batch_id)).save(path)
+        # mergeSchema: a table created by an earlier version gains the columns added since (the quarantine's).
+        df.write.format("delta").mode("append").option("mergeSchema", "true").option(
+            "userMetadata", batch_marker(self.app_id, batch_id)
+        ).save(path)
         self.committed[path] = batch_id
         return True
 
@@ -197,7 +201,7 @@ class BatchWriter:
 
             def clean_and_append(kind: str) -> DataFrame:
                 raw = batch.where(F.col("stream") == self.streams[kind]).select(F.col("data").alias("raw"))
-                clean, quarantine = CLEANERS[kind](raw)
+                clean, quarantine = CLEANERS[kind](raw, self.policy)
                 # One row per post already: without_redeliveries dropped a key's later copies upstream.
                 self.append(clean, f"{self.out}/{kind}", batch_id)
                 return quarantine
@@ -239,9 +243,12 @@ def start_stream(
     trigger: dict,
     on_committed: Callable[[int, DataFrame], None] | None = None,
     dedupe_window: str = "1 hour",
+    policy: QualityPolicy | None = None,
 ) -> StreamingQuery:
     create_tables(spark, out)
-    writer = BatchWriter(out=out, streams=streams, app_id=f"pinterest-stream:{checkpoint}", on_committed=on_committed)
+    writer = BatchWriter(
+        out=out, streams=streams, app_id=f"pinterest-stream:{checkpoint}", on_committed=on_committed, policy=policy
+    )
     return (
         without_redeliveries(source, dedupe_window)
         .writeStream.foreachBatch(writer)
@@ -267,10 +274,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--source", choices=["databricks", "boto3"], default="databricks")
     parser.add_argument("--region", default=os.environ.get("AWS_REGION"))
     parser.add_argument("--endpoint-url", help="Kinesis endpoint (kinesis-local); only with --source boto3")
+    parser.add_argument("--quality-policy", default="{}",
+                        help='per-rule policy as JSON, e.g. {"age.out_of_range": "drop"}; unnamed rules null the field')
     parser.add_argument("--local", action="store_true", help="build a local Spark session with Delta")
     args = parser.parse_args(argv)
     try:
         args.trigger_spec = parse_trigger(args.trigger)
+        args.policy = parse_policy(args.quality_policy)
     except ValueError as err:
         parser.error(str(err))
     if args.source == "databricks" and not args.region:
@@ -295,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     available_now = args.trigger_spec.get("availableNow", False)
     # The Python data source drains with processAllAvailable; Databricks' source supports availableNow.
     trigger = {"processingTime": "0 seconds"} if available_now and args.source == "boto3" else args.trigger_spec
-    query = start_stream(spark, source, args.out, args.checkpoint, streams, trigger)
+    query = start_stream(spark, source, args.out, args.checkpoint, streams, trigger, policy=args.policy)
     if available_now and args.source == "boto3":
         drain(query)
     else:
