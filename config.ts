@@ -278,7 +278,9 @@ export const CONFIG_KEYS = {
   },
   qualityPolicy: {
     schema: jsonText(
-      z.strictObject(Object.fromEntries(QUALITY_RULE_IDS.map((rule) => [rule, z.enum(QUALITY_ACTIONS).optional()]))),
+      z.strictObject(
+        Object.fromEntries(QUALITY_RULE_IDS.map((rule) => [rule, z.enum(QUALITY_ACTIONS).optional()])),
+      ),
     ),
     expected: `must be a JSON object of rule -> ${QUALITY_ACTIONS.join("|")}, rules: ${QUALITY_RULE_IDS.join(", ")}`,
   },

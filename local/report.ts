@@ -26,6 +26,8 @@ export interface ReportData {
     quarantineReasons: QuarantineCount[];
   };
   insights: Record<string, Row[]>;
+  /** The stream's real-time metrics (jobs' realtime.py): each table's rows, and the windows used. */
+  realtime?: { windows: Record<string, string>; tables: Record<string, Row[]> };
 }
 
 /** Quarantine entries per kind, outcome ("row quarantined" or "field nulled") and rule. */
@@ -174,6 +176,40 @@ function table(rows: Row[]): string {
     .join("")}</tbody></table>`;
 }
 
+/** The rows of the newest window of a metric table (by window_start), largest `by` first, at most `n`. */
+export function newestWindow(rows: Row[], by: string, n: number): Row[] {
+  const newest = rows.reduce<string | null>(
+    (m, r) => (m === null || String(r.window_start) > m ? String(r.window_start) : m),
+    null,
+  );
+  return rows
+    .filter((r) => String(r.window_start) === newest)
+    .sort((a, b) => Number(b[by]) - Number(a[by]) || JSON.stringify(a).localeCompare(JSON.stringify(b)))
+    .slice(0, n);
+}
+
+/** The stream's real-time metrics: ingest health per window, and the newest window of the others. */
+function realtimeSection(realtime: ReportData["realtime"]): string {
+  if (!realtime) return "";
+  const t = (name: string) => realtime.tables[name] ?? [];
+  const health = t("ingest_health").map((r) => ({
+    window: `${String(r.window_start).slice(11, 19)}-${String(r.window_end).slice(11, 19)}`,
+    source: r.source,
+    records: r.records,
+    quarantined: r.quarantined,
+    "fields nulled": r.nulled,
+    "quarantine rate": r.quarantine_rate,
+  }));
+  const w = realtime.windows;
+  return `<section class=card id=realtime><h2>Real-time metrics (the stream's gold tables)</h2>
+<p class=question>Event time is the record's arrival in Kinesis. Windows here are seconds long (Databricks: minutes). Popularity: ${escape(w.popularity)} windows every ${escape(w.popularity_slide)}; trending: ${escape(w.trending)} every ${escape(w.trending_slide)}; by country: ${escape(w.by_country)}, final once the watermark (${escape(w.lateness)} late, pin and geo paired within ${escape(w.pair_within)}) passes.</p>
+<h3>Most popular profiles, newest window</h3>${table(newestWindow(t("profile_popularity"), "posts", 10))}
+<h3>Trending categories, newest window</h3>${table(newestWindow(t("trending_categories"), "posts", 10))}
+<h3>Trending categories by country, newest final window</h3>${table(newestWindow(t("trending_categories_by_country"), "posts", 10))}
+<h3>Ingest health</h3>${table(health)}
+</section>`;
+}
+
 /** The report as one HTML document. `chartJs` is Chart.js's UMD bundle, inlined. */
 export function renderReportHtml(data: ReportData, stages: StageCounts, chartJs: string): string {
   const charts = insightCharts(data.insights);
@@ -227,6 +263,7 @@ export function renderReportHtml(data: ReportData, stages: StageCounts, chartJs:
 <h1>pinterest-pipeline: insights of a local run</h1>
 <p class=meta>Generated ${escape(data.generatedAt)} by <code>npm run local</code>. Batch: Kafka → lake → Spark → Delta. Stream: Kinesis → Spark → Delta.</p>
 <section class=card><h2>Rows at each stage</h2>${table(stageRows)}</section>
+${realtimeSection(data.realtime)}
 <section class=card><h2>Quarantine, by rule</h2><p class=question>A bad value is nulled and recorded; its row stays. Only a record that cannot be trusted as a whole is quarantined.</p>${table(reasons)}</section>
 <div class=grid>
 ${cards}

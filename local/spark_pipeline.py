@@ -10,6 +10,7 @@ Called by local/pipeline.ts (`npm run local`); prints one progress line per step
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -18,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from pinterest_jobs import realtime as R
 from pinterest_jobs import stream as S
 from pinterest_jobs.batch import GOLD_TABLES, run_batch
 from pinterest_jobs.cleaning import FIELD_NULLED, ROW_QUARANTINED, parse_policy
@@ -77,6 +79,17 @@ def main() -> None:
     stream_counts = {k: spark.read.format("delta").load(f"{stream_out}/{k}").count() for k in streams}
     step(f"stream: tables {stream_counts} in {time.perf_counter() - t0:.0f}s")
 
+    # The real-time metrics over the stream's tables, with windows of seconds so a short run shows several.
+    t0 = time.perf_counter()
+    metrics = S.start_metrics(spark, stream_out, f"{args.checkpoints}/stream", {"processingTime": "0 seconds"},
+                              R.LOCAL_WINDOWS)
+    R.drain(metrics)
+    realtime_root, _ = S.realtime_paths(stream_out, f"{args.checkpoints}/stream")
+    realtime = {m.name: rows(spark.read.format("delta").load(f"{realtime_root}/{m.name}").orderBy(*m.order))
+                for m in R.METRICS}
+    step(f"realtime: {', '.join(f'{k} {len(v)} rows' for k, v in realtime.items())} "
+         f"in {time.perf_counter() - t0:.0f}s")
+
     def reasons(path: str) -> list[dict]:
         df = spark.read.format("delta").load(path)
         return rows(df.groupBy("source", "outcome", "rule").count().orderBy("source", "outcome", "rule"))
@@ -102,6 +115,10 @@ def main() -> None:
             "quarantineReasons": reasons(f"{stream_out}/quarantine"),
         },
         "insights": {name: rows(spark.read.format("delta").load(f"{batch_out}/gold/{name}")) for name in GOLD_TABLES},
+        "realtime": {
+            "windows": dataclasses.asdict(R.LOCAL_WINDOWS),
+            "tables": realtime,
+        },
     }
     Path(args.report_json).write_text(json.dumps(report, indent=2))
     step(f"report data -> {args.report_json}")

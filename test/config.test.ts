@@ -398,7 +398,8 @@ describe("stack configuration", () => {
       [],
       "keys the docs do not list",
     );
-    const shown = (v: unknown) => `\`${typeof v === "object" ? JSON.stringify(v) : String(v)}\``;
+    const shown = (v: string | number | boolean | object) =>
+      `\`${typeof v === "object" ? JSON.stringify(v) : String(v)}\``;
     for (const [key, value] of Object.entries(DEFAULTS)) {
       const cell = rows.get(key)![3];
       assert.equal(cell, shown(value), `${key}: the docs' default`);

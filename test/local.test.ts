@@ -89,6 +89,23 @@ function assertAccounted(result: RunResult): void {
     assert.equal(report.stream.nulled[kind], reference.nulledPosts[kind], `${kind} fields nulled (stream)`);
   }
   assert.equal(emulator.targets.kafka!.failed + emulator.targets.kinesis!.failed, 0);
+  // Real time: every record the stream accepted is in one ingest-health window (the metrics read the
+  // stream's tables after they were written, so nothing is later than the watermark), and the fields it nulled.
+  const health = report.realtime!.tables.ingest_health;
+  for (const kind of EVENT_KINDS) {
+    const mine = health.filter((r) => r.source === kind);
+    const sum = (column: string) => mine.reduce((n, r) => n + Number(r[column]), 0);
+    assert.equal(
+      sum("records"),
+      report.stream.tables[kind] + report.stream.quarantined[kind],
+      `${kind} records per minute`,
+    );
+    assert.equal(sum("quarantined"), report.stream.quarantined[kind], `${kind} quarantined per minute`);
+    assert.equal(sum("nulled"), report.stream.nulled[kind], `${kind} nulled per minute`);
+  }
+  for (const name of ["profile_popularity", "trending_categories"]) {
+    assert.ok(report.realtime!.tables[name].length > 0, `${name} has rows`);
+  }
 }
 
 describe("the one-machine pipeline (npm run local)", function () {

@@ -4,6 +4,7 @@ restarting from the checkpoint loses nothing and stores nothing twice; a batch t
 replayed to the same result."""
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -77,6 +78,9 @@ def test_stream_cleans_quarantines_and_resumes_exactly_once(spark, kinesis, tmp_
         properties = spark.sql(f"DESCRIBE DETAIL delta.`{out / name}`").first()["properties"]
         assert properties.get("delta.checkpointInterval") == "100", name
     row = pins.where("ind = 1").first()
+    # Every row carries when Kinesis received it: the event time of the real-time metrics.
+    assert pins.where("arrival IS NULL").count() == 0
+    assert table(spark, out / "quarantine").where("arrival IS NULL").count() == 0
     # The batch job's cleaning, applied to the stream: placeholder -> null, '1.5k' -> 1500, prefix gone.
     assert (row["title"], row["follower_count"], row["save_location"]) == (None, 1500, "/data/art")
     g = table(spark, out / "geo").where("ind = 1").first()
@@ -145,9 +149,11 @@ def test_a_checkpoint_outside_the_lake_is_refused_on_a_cluster(capsys):
 
 
 def batch_frame(spark, posts):
-    """A micro-batch as the source gives it: (stream, data) rows for each post's three records."""
-    rows = [(STREAMS[kind], json.dumps(make(i))) for i in posts for kind, make in (("pin", pin), ("geo", geo), ("user", user))]
-    return spark.createDataFrame(rows, "stream string, data string")
+    """A micro-batch as the source gives it: (stream, data, arrival) rows for each post's three records."""
+    now = datetime.datetime(2026, 12, 3, 12, 0, 0)
+    rows = [(STREAMS[kind], json.dumps(make(i)), now) for i in posts
+            for kind, make in (("pin", pin), ("geo", geo), ("user", user))]
+    return spark.createDataFrame(rows, "stream string, data string, arrival timestamp")
 
 
 class FailingGeo(S.BatchWriter):
@@ -194,3 +200,16 @@ def test_only_this_streams_markers_count():
     for foreign in (None, "", "nightly backfill", '{"stream": "other", "batch": 3}', '{"stream": "cp"}',
                     '{"stream": "cp", "batch": "3"}', "[1]"):
         assert S.read_marker(foreign, "cp") is None, foreign
+
+
+def test_tables_an_earlier_version_created_gain_the_new_columns_before_anything_reads_them(spark, tmp_path):
+    out = str(tmp_path / "delta")
+    # The shapes before field-level quality and arrival: no arrival anywhere, the old quarantine columns.
+    spark.createDataFrame([("pin", 1, "bad", "a reason")], "source string, ind long, raw string, reason string") \
+        .write.format("delta").save(f"{out}/quarantine")
+    spark.createDataFrame([(1, "Peru")], "ind long, country string").write.format("delta").save(f"{out}/geo")
+    S.create_tables(spark, out)
+    quarantine = table(spark, f"{out}/quarantine")
+    assert {"rule", "field", "value", "outcome", "arrival"} <= set(quarantine.columns)
+    assert [r["reason"] for r in quarantine.collect()] == ["a reason"], "old rows kept"
+    assert "arrival" in table(spark, f"{out}/geo").columns

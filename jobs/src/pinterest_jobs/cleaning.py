@@ -51,12 +51,23 @@ DATETIME_FORMAT = "yyyy-MM-dd HH:mm:ss"
 FOLLOWER_COUNT = r"^(\d+(?:\.\d+)?)([kM]?)$"
 
 
+def passed_through(df: DataFrame) -> list[str]:
+    """The input's ``_in_*`` columns (the stream's ``_in_arrival``): carried unchanged into both outputs."""
+    return [c for c in df.columns if c.startswith("_in_")]
+
+
 def parse_raw(raw: DataFrame, kind: str) -> DataFrame:
-    """Parses the ``raw`` JSON column with the kind's explicit schema; keeps ``raw`` and the corrupt flag."""
+    """Parses the ``raw`` JSON column with the kind's explicit schema; keeps ``raw``, the corrupt flag and
+    the columns passed through. A column the caller wants carried to the outputs is named ``_in_<name>``
+    (``_in_arrival``) so it can never collide with a record's field; the outputs name it ``<name>``."""
     parsed = F.from_json(
         "raw", with_corrupt_column(RAW_SCHEMAS[kind]), {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
     )
-    return raw.select("raw", parsed.alias("r")).select("raw", "r.*")
+    return raw.select("raw", *passed_through(raw), parsed.alias("r")).select("raw", *passed_through(raw), "r.*")
+
+
+def _outside_names(df: DataFrame) -> list[Column]:
+    return [F.col(c).alias(c.removeprefix("_in_")) for c in passed_through(df)]
 
 
 def null_placeholders(df: DataFrame) -> DataFrame:
@@ -225,7 +236,7 @@ def _finish_pins(clean: DataFrame) -> DataFrame:
     return (
         clean.withColumn("save_location", F.regexp_replace("save_location", r"^Local save in ", ""))
         .withColumnRenamed("index", "ind")
-        .select(*PIN_COLUMNS)
+        .select(*PIN_COLUMNS, *_outside_names(clean))
     )
 
 
@@ -236,7 +247,11 @@ def _prepare_geo(raw: DataFrame, policy: QualityPolicy | None) -> DataFrame:
 
 def _finish_geo(clean: DataFrame) -> DataFrame:
     return clean.select(
-        "ind", "country", F.array("latitude", "longitude").alias("coordinates"), F.col("ts").alias("timestamp")
+        "ind",
+        "country",
+        F.array("latitude", "longitude").alias("coordinates"),
+        F.col("ts").alias("timestamp"),
+        *_outside_names(clean),
     )
 
 
@@ -251,6 +266,7 @@ def _finish_users(clean: DataFrame) -> DataFrame:
         F.concat_ws(" ", "first_name", "last_name").alias("user_name"),
         F.col("age").cast("int").alias("age"),
         F.col("joined").alias("date_joined"),
+        *_outside_names(clean),
     )
 
 
@@ -281,13 +297,14 @@ def split(flagged: DataFrame, kind: str) -> tuple[DataFrame, DataFrame]:
             F.lit(outcome).alias("outcome"),
             F.col(f"{issue}.reason").alias("reason"),
             raw.alias("raw"),
+            *_outside_names(flagged),
         ]
 
     stays = F.col("_whole").isNull()
     whole = flagged.where(~stays).select(*entry("_whole", ROW_QUARANTINED, F.col("raw")))
     nulled = (
         flagged.where(stays & (F.size("_issues") > 0))
-        .select(key, F.explode("_issues").alias("_issue"))
+        .select(key, *passed_through(flagged), F.explode("_issues").alias("_issue"))
         .select(*entry("_issue", FIELD_NULLED, F.lit(None).cast("string")))
     )
     clean = flagged.where(stays).drop("_whole", "_issues", CORRUPT, "raw")

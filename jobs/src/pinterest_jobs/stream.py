@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -37,11 +38,16 @@ from pyspark.sql.streaming import StreamingQuery
 
 from .cleaning import CLEANERS, QualityPolicy, parse_policy, union_all
 from .local import entry_session
-from .schemas import QUARANTINE
+
+if TYPE_CHECKING:
+    from .realtime import Windows
 
 log = logging.getLogger("pinterest_jobs.stream")
 
 KINDS = ("pin", "geo", "user")
+#: Every row of the stream's tables (clean and quarantine) carries ``arrival``: when Kinesis received the
+#: record (its approximateArrivalTimestamp), the event time of the real-time metrics (realtime.py).
+ARRIVAL_IN = "_in_arrival"
 #: Where a checkpoint outlives the cluster (a driver's local disk, like the original's /tmp, does not).
 DURABLE_SCHEMES = ("s3://", "s3a://", "dbfs:/", "abfss://", "gs://")
 
@@ -117,15 +123,22 @@ CHECKPOINT_INTERVAL = 100
 
 def create_tables(spark: SparkSession, out: str) -> None:
     """Creates the empty tables once, so every batch appends into an existing table."""
-    empty_raw = spark.createDataFrame([], "raw string")
+    empty_raw = spark.createDataFrame([], f"raw string, {ARRIVAL_IN} timestamp")
     tables = {kind: CLEANERS[kind](empty_raw)[0] for kind in KINDS}
-    tables["quarantine"] = spark.createDataFrame([], QUARANTINE)
+    tables["quarantine"] = CLEANERS["pin"](empty_raw)[1]
     for name, empty in tables.items():
         path = f"{out}/{name}"
         if not _is_delta(spark, path):
             empty.write.format("delta").mode("ignore").option(
                 "delta.checkpointInterval", str(CHECKPOINT_INTERVAL)
             ).save(path)
+            continue
+        # A table an earlier version created gains the columns added since (``arrival``, the quarantine's
+        # rule and outcome) before any query reads it; its older rows have nulls there.
+        have = set(spark.read.format("delta").load(path).columns)
+        missing = [f"`{f.name}` {f.dataType.simpleString()}" for f in empty.schema.fields if f.name not in have]
+        if missing:
+            spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS ({', '.join(missing)})")
 
 
 def batch_marker(app_id: str, batch_id: int) -> str:
@@ -200,7 +213,9 @@ class BatchWriter:
             kinds = [kind for kind, name in self.streams.items() if present.get(name)]
 
             def clean_and_append(kind: str) -> DataFrame:
-                raw = batch.where(F.col("stream") == self.streams[kind]).select(F.col("data").alias("raw"))
+                raw = batch.where(F.col("stream") == self.streams[kind]).select(
+                    F.col("data").alias("raw"), F.col("arrival").alias(ARRIVAL_IN)
+                )
                 clean, quarantine = CLEANERS[kind](raw, self.policy)
                 # One row per post already: without_redeliveries dropped a key's later copies upstream.
                 self.append(clean, f"{self.out}/{kind}", batch_id)
@@ -259,6 +274,22 @@ def start_stream(
     )
 
 
+def realtime_paths(out: str, checkpoint: str) -> tuple[str, str]:
+    """Where the real-time metrics live: tables under the stream's tables, checkpoints under its checkpoint
+    (both inside the prefixes the stream's role may write)."""
+    return f"{out.rstrip('/')}/realtime", f"{checkpoint.rstrip('/')}/realtime"
+
+
+def start_metrics(
+    spark: SparkSession, out: str, checkpoint: str, trigger: dict, windows: Windows | None = None
+) -> list[StreamingQuery]:
+    """The real-time metrics over this stream's tables (realtime.py), one query each."""
+    from .realtime import Windows, start_realtime
+
+    tables, checkpoints = realtime_paths(out, checkpoint)
+    return start_realtime(spark, out, tables, checkpoints, trigger, windows or Windows())
+
+
 def drain(query: StreamingQuery) -> None:
     """Processes everything available now, then stops (what 'available-now' means for any source)."""
     query.processAllAvailable()
@@ -276,6 +307,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--endpoint-url", help="Kinesis endpoint (kinesis-local); only with --source boto3")
     parser.add_argument("--quality-policy", default="{}",
                         help='per-rule policy as JSON, e.g. {"age.out_of_range": "drop"}; unnamed rules null the field')
+    parser.add_argument("--no-realtime", dest="realtime", action="store_false",
+                        help="clean tables only, without the real-time metrics (realtime.py)")
     parser.add_argument("--local", action="store_true", help="build a local Spark session with Delta")
     args = parser.parse_args(argv)
     try:
@@ -308,10 +341,17 @@ def main(argv: list[str] | None = None) -> None:
     query = start_stream(spark, source, args.out, args.checkpoint, streams, trigger, policy=args.policy)
     if available_now and args.source == "boto3":
         drain(query)
-    else:
-        started = time.time()
-        query.awaitTermination()
-        log.info("stream stopped after %.0fs", time.time() - started)
+    metrics = start_metrics(spark, args.out, args.checkpoint, trigger) if args.realtime else []
+    if available_now and args.source == "boto3":
+        from .realtime import drain as drain_metrics
+
+        drain_metrics(metrics)
+        return
+    started = time.time()
+    # The clean query and the metrics run side by side; the first to fail stops the job (and the
+    # Databricks job's continuous schedule starts it again from the checkpoints).
+    spark.streams.awaitAnyTermination()
+    log.info("stream stopped after %.0fs", time.time() - started)
 
 
 if __name__ == "__main__":
