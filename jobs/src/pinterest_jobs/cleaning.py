@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import reduce
+from typing import TypeVar
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -49,6 +50,7 @@ USER_COLUMNS = ["ind", "user_name", "age", "date_joined"]
 
 DATETIME_FORMAT = "yyyy-MM-dd HH:mm:ss"
 FOLLOWER_COUNT = r"^(\d+(?:\.\d+)?)([kM]?)$"
+T = TypeVar("T")
 
 
 def passed_through(df: DataFrame) -> list[str]:
@@ -56,30 +58,57 @@ def passed_through(df: DataFrame) -> list[str]:
     return [c for c in df.columns if c.startswith("_in_")]
 
 
+_COLUMNS: dict[tuple, object] = {}
+
+
+def _memo(key: tuple, build: Callable[[], T]) -> T:
+    """The columns `build` makes, made once per Spark context. Every ``F.*`` call is a round trip to the
+    JVM (~0.13 ms); the stream cleans each micro-batch with the same expressions, and building them anew
+    cost ~5,000 round trips, 0.6 s a batch (docs/benchmarks.md). A Column is an unresolved expression, so
+    one can serve any DataFrame with the columns it names."""
+    from pyspark import SparkContext
+
+    full = (id(SparkContext._active_spark_context), *key)
+    if full not in _COLUMNS:
+        _COLUMNS[full] = build()
+    return _COLUMNS[full]  # type: ignore[return-value]
+
+
 def parse_raw(raw: DataFrame, kind: str) -> DataFrame:
     """Parses the ``raw`` JSON column with the kind's explicit schema; keeps ``raw``, the corrupt flag and
     the columns passed through. A column the caller wants carried to the outputs is named ``_in_<name>``
     (``_in_arrival``) so it can never collide with a record's field; the outputs name it ``<name>``."""
-    parsed = F.from_json(
-        "raw", with_corrupt_column(RAW_SCHEMAS[kind]), {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
-    )
-    return raw.select("raw", *passed_through(raw), parsed.alias("r")).select("raw", *passed_through(raw), "r.*")
+    keep = tuple(passed_through(raw))
+
+    def build() -> tuple[list[Column], list[Column]]:
+        parsed = F.from_json(
+            "raw", with_corrupt_column(RAW_SCHEMAS[kind]), {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+        )
+        kept = [F.col("raw"), *[F.col(c) for c in keep]]
+        return [*kept, parsed.alias("r")], [*kept, F.col("r.*")]
+
+    first, second = _memo(("parse", kind, keep), build)
+    return raw.select(*first).select(*second)
 
 
 def _outside_names(df: DataFrame) -> list[Column]:
-    return [F.col(c).alias(c.removeprefix("_in_")) for c in passed_through(df)]
+    keep = tuple(passed_through(df))
+    return _memo(("outside", keep), lambda: [F.col(c).alias(c.removeprefix("_in_")) for c in keep])
 
 
 def null_placeholders(df: DataFrame) -> DataFrame:
-    """Placeholder values (SQL LIKE patterns) become nulls."""
-    for column, patterns in PLACEHOLDERS.items():
-        if column in df.columns:
-            matches = None
-            for pattern in patterns:
-                m = F.col(column).like(pattern)
-                matches = m if matches is None else (matches | m)
-            df = df.withColumn(column, F.when(matches, F.lit(None)).otherwise(F.col(column)))
-    return df
+    """Placeholder values (SQL LIKE patterns) become nulls. One projection: every DataFrame step costs the
+    stream an analysis of the whole plan on the driver, per micro-batch (docs/benchmarks.md)."""
+    present = tuple(c for c in PLACEHOLDERS if c in df.columns)
+
+    def build() -> dict[str, Column]:
+        replaced = {}
+        for column in present:
+            matches = reduce(lambda a, b: a | b, [F.col(column).like(p) for p in PLACEHOLDERS[column]])
+            replaced[column] = F.when(matches, F.lit(None)).otherwise(F.col(column))
+        return replaced
+
+    return df.withColumns(_memo(("placeholders", present), build))
 
 
 def follower_count_to_int(column: Column) -> Column:
@@ -199,6 +228,10 @@ def _flag(df: DataFrame, kind: str, policy: QualityPolicy | None) -> DataFrame:
     - ``_issues``: the failed rules whose policy is null, one struct each (recorded, the fields nulled).
     """
     policy = policy or {}
+    return df.withColumns(_memo(("flag", kind, tuple(sorted(policy.items()))), lambda: _flag_columns(kind, policy)))
+
+
+def _flag_columns(kind: str, policy: QualityPolicy) -> dict[str, Column]:
     key = KEY_FIELDS[kind]
     rules = FIELD_RULES[kind]
     fails = {r.rule: F.coalesce(r.fails(), F.lit(False)) for r in rules}
@@ -217,57 +250,74 @@ def _flag(df: DataFrame, kind: str, policy: QualityPolicy | None) -> DataFrame:
     nulled = [r for r in rules if policy.get(r.rule, NULL_FIELD) == NULL_FIELD]
     issues = F.filter(F.array(*[F.when(fails[r.rule], _issue(r)) for r in nulled]), lambda i: i.isNotNull()) \
         if nulled else F.array()
-    df = df.withColumn("_whole", whole).withColumn("_issues", issues)
-    for rule in nulled:
-        for column in rule.nulls:
-            df = df.withColumn(column, F.when(fails[rule.rule], F.lit(None)).otherwise(F.col(column)))
-    return df
+    # One projection; every expression reads the values as parsed, before any is nulled.
+    nulls = {column: F.when(fails[rule.rule], F.lit(None)).otherwise(F.col(column))
+             for rule in nulled for column in rule.nulls}
+    return {"_whole": whole, "_issues": issues, **nulls}
 
 
 def _prepare_pins(raw: DataFrame, policy: QualityPolicy | None) -> DataFrame:
     df = null_placeholders(parse_raw(raw, "pin"))
-    df = df.withColumn("follower_count_text", F.col("follower_count")).withColumn(
-        "follower_count", follower_count_to_int(F.col("follower_count"))
+    df = df.withColumns(
+        _memo(
+            ("follower_count",),
+            lambda: {
+                "follower_count_text": F.col("follower_count"),
+                "follower_count": follower_count_to_int(F.col("follower_count")),
+            },
+        )
     )
     return _flag(df, "pin", policy)
 
 
 def _finish_pins(clean: DataFrame) -> DataFrame:
-    return (
-        clean.withColumn("save_location", F.regexp_replace("save_location", r"^Local save in ", ""))
-        .withColumnRenamed("index", "ind")
-        .select(*PIN_COLUMNS, *_outside_names(clean))
-    )
+    def build() -> list[Column]:
+        return [
+            F.col("index").alias("ind") if c == "ind"
+            else F.regexp_replace("save_location", r"^Local save in ", "").alias(c) if c == "save_location"
+            else F.col(c)
+            for c in PIN_COLUMNS
+        ]
+
+    return clean.select(*_memo(("finish", "pin"), build), *_outside_names(clean))
 
 
 def _prepare_geo(raw: DataFrame, policy: QualityPolicy | None) -> DataFrame:
-    df = parse_raw(raw, "geo").withColumn("ts", F.try_to_timestamp(F.col("timestamp"), F.lit(DATETIME_FORMAT)))
+    df = parse_raw(raw, "geo").withColumns(
+        _memo(("ts",), lambda: {"ts": F.try_to_timestamp(F.col("timestamp"), F.lit(DATETIME_FORMAT))})
+    )
     return _flag(df, "geo", policy)
 
 
 def _finish_geo(clean: DataFrame) -> DataFrame:
-    return clean.select(
-        "ind",
-        "country",
-        F.array("latitude", "longitude").alias("coordinates"),
-        F.col("ts").alias("timestamp"),
-        *_outside_names(clean),
-    )
+    def build() -> list[Column]:
+        return [
+            F.col("ind"),
+            F.col("country"),
+            F.array("latitude", "longitude").alias("coordinates"),
+            F.col("ts").alias("timestamp"),
+        ]
+
+    return clean.select(*_memo(("finish", "geo"), build), *_outside_names(clean))
 
 
 def _prepare_users(raw: DataFrame, policy: QualityPolicy | None) -> DataFrame:
-    df = parse_raw(raw, "user").withColumn("joined", F.try_to_timestamp(F.col("date_joined"), F.lit(DATETIME_FORMAT)))
+    df = parse_raw(raw, "user").withColumns(
+        _memo(("joined",), lambda: {"joined": F.try_to_timestamp(F.col("date_joined"), F.lit(DATETIME_FORMAT))})
+    )
     return _flag(df, "user", policy)
 
 
 def _finish_users(clean: DataFrame) -> DataFrame:
-    return clean.select(
-        "ind",
-        F.concat_ws(" ", "first_name", "last_name").alias("user_name"),
-        F.col("age").cast("int").alias("age"),
-        F.col("joined").alias("date_joined"),
-        *_outside_names(clean),
-    )
+    def build() -> list[Column]:
+        return [
+            F.col("ind"),
+            F.concat_ws(" ", "first_name", "last_name").alias("user_name"),
+            F.col("age").cast("int").alias("age"),
+            F.col("joined").alias("date_joined"),
+        ]
+
+    return clean.select(*_memo(("finish", "user"), build), *_outside_names(clean))
 
 
 _PREPARE = {"pin": _prepare_pins, "geo": _prepare_geo, "user": _prepare_users}
@@ -286,6 +336,17 @@ def split(flagged: DataFrame, kind: str) -> tuple[DataFrame, DataFrame]:
     each nulled field of a clean row is one more quarantine row ("field nulled", no raw text: the value is
     the evidence)."""
     key = KEY_FIELDS[kind]
+    keep = tuple(passed_through(flagged))
+    c = _memo(("split", kind, keep), lambda: _split_columns(kind, keep))
+    whole = flagged.where(c["whole_rows"]).select(*c["whole"])
+    nulled = flagged.where(c["nulled_rows"]).select(*c["explode"]).select(*c["nulled"])
+    clean = flagged.where(c["stays"]).drop("_whole", "_issues", CORRUPT, "raw")
+    return _FINISH[kind](clean), whole.unionByName(nulled)
+
+
+def _split_columns(kind: str, keep: tuple[str, ...]) -> dict:
+    key = KEY_FIELDS[kind]
+    outside = [F.col(c).alias(c.removeprefix("_in_")) for c in keep]
 
     def entry(issue: str, outcome: str, raw: Column) -> list[Column]:
         return [
@@ -297,18 +358,18 @@ def split(flagged: DataFrame, kind: str) -> tuple[DataFrame, DataFrame]:
             F.lit(outcome).alias("outcome"),
             F.col(f"{issue}.reason").alias("reason"),
             raw.alias("raw"),
-            *_outside_names(flagged),
+            *outside,
         ]
 
     stays = F.col("_whole").isNull()
-    whole = flagged.where(~stays).select(*entry("_whole", ROW_QUARANTINED, F.col("raw")))
-    nulled = (
-        flagged.where(stays & (F.size("_issues") > 0))
-        .select(key, *passed_through(flagged), F.explode("_issues").alias("_issue"))
-        .select(*entry("_issue", FIELD_NULLED, F.lit(None).cast("string")))
-    )
-    clean = flagged.where(stays).drop("_whole", "_issues", CORRUPT, "raw")
-    return _FINISH[kind](clean), whole.unionByName(nulled)
+    return {
+        "stays": stays,
+        "whole_rows": ~stays,
+        "nulled_rows": stays & (F.size("_issues") > 0),
+        "whole": entry("_whole", ROW_QUARANTINED, F.col("raw")),
+        "explode": [F.col(key), *[F.col(c) for c in keep], F.explode("_issues").alias("_issue")],
+        "nulled": entry("_issue", FIELD_NULLED, F.lit(None).cast("string")),
+    }
 
 
 def union_all(frames: list[DataFrame]) -> DataFrame:

@@ -36,7 +36,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from .cleaning import CLEANERS, QualityPolicy, parse_policy, union_all
+from .cleaning import CLEANERS, QualityPolicy, flag, parse_policy, split, union_all
 from .local import entry_session
 
 if TYPE_CHECKING:
@@ -116,6 +116,16 @@ def _is_delta(spark: SparkSession, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 
 
+#: Columns Delta keeps min/max statistics on, per table: the key, the event time and what the metrics and
+#: readers filter on. Delta's default (the first 32 columns) includes the pins' long free-text fields, whose
+#: statistics cost every micro-batch's commit and skip nothing (docs/benchmarks.md).
+STATS_COLUMNS = {
+    "pin": "ind,arrival,category,poster_name",
+    "geo": "ind,arrival,country",
+    "user": "ind,arrival",
+    "quarantine": "source,ind,arrival,rule",
+}
+
 #: Commits between Delta checkpoints on the stream's tables. Delta's default (10) makes every tenth
 #: micro-batch also write a checkpoint; a stream commits every few seconds, so it checkpoints less often.
 CHECKPOINT_INTERVAL = 100
@@ -131,7 +141,7 @@ def create_tables(spark: SparkSession, out: str) -> None:
         if not _is_delta(spark, path):
             empty.write.format("delta").mode("ignore").option(
                 "delta.checkpointInterval", str(CHECKPOINT_INTERVAL)
-            ).save(path)
+            ).option("delta.dataSkippingStatsColumns", STATS_COLUMNS[name]).save(path)
             continue
         # A table an earlier version created gains the columns added since (``arrival``, the quarantine's
         # rule and outcome) before any query reads it; its older rows have nulls there.
@@ -207,34 +217,42 @@ class BatchWriter:
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.perf_counter()
         batch = batch.persist()
+        flagged_frames: list[DataFrame] = []
+        counts: dict[str, int] = {}
+
+        def clean_and_append(kind: str) -> DataFrame | None:
+            raw = batch.where(F.col("stream") == self.streams[kind]).select(
+                F.col("data").alias("raw"), F.col("arrival").alias(ARRIVAL_IN)
+            )
+            # Parsed and checked once, in one job that also counts what the quarantine gets: the append and
+            # the quarantine read the cache, and a kind without records (or without bad ones) costs no commit.
+            flagged = flag(raw, kind, self.policy).persist()
+            flagged_frames.append(flagged)
+            rows, bad = flagged.select(
+                F.count("*"), F.count_if(F.col("_whole").isNotNull() | (F.size("_issues") > 0))
+            ).first()
+            counts[kind] = rows
+            if rows == 0:
+                return None
+            clean, quarantine = split(flagged, kind)
+            # One row per post already: without_redeliveries dropped a key's later copies upstream.
+            self.append(clean, f"{self.out}/{kind}", batch_id)
+            return quarantine if bad else None
+
         try:
-            present = {r["stream"]: r["count"] for r in batch.groupBy("stream").count().collect()}
-            log.debug("batch %d read in %.1fs", batch_id, time.perf_counter() - started)
-            kinds = [kind for kind, name in self.streams.items() if present.get(name)]
-
-            def clean_and_append(kind: str) -> DataFrame:
-                raw = batch.where(F.col("stream") == self.streams[kind]).select(
-                    F.col("data").alias("raw"), F.col("arrival").alias(ARRIVAL_IN)
-                )
-                clean, quarantine = CLEANERS[kind](raw, self.policy)
-                # One row per post already: without_redeliveries dropped a key's later copies upstream.
-                self.append(clean, f"{self.out}/{kind}", batch_id)
-                return quarantine
-
             # The tables are independent commits: cleaned and written side by side, a batch costs about one
             # commit's time.
-            with ThreadPoolExecutor(max_workers=max(1, len(kinds))) as pool:
-                quarantines = list(pool.map(clean_and_append, kinds))
+            with ThreadPoolExecutor(max_workers=len(self.streams)) as pool:
+                quarantines = [q for q in pool.map(clean_and_append, self.streams) if q is not None]
             if quarantines:
-                bad = union_all(quarantines)
-                # Most batches have nothing to quarantine; an empty append would still cost a commit.
-                if not bad.isEmpty():
-                    self.append(bad, f"{self.out}/quarantine", batch_id)
+                self.append(union_all(quarantines), f"{self.out}/quarantine", batch_id)
             log.debug("batch %d written at %.1fs", batch_id, time.perf_counter() - started)
-            log.info("batch %d: %s records", batch_id, present)
+            log.info("batch %d: %s records", batch_id, counts)
             if self.on_committed is not None:
                 self.on_committed(batch_id, batch)
         finally:
+            for flagged in flagged_frames:
+                flagged.unpersist()
             batch.unpersist()
 
 
