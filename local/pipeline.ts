@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
 import { generateMersenne53Randomizer } from "@faker-js/faker";
 import { Kafka, logLevel } from "kafkajs";
@@ -22,7 +23,15 @@ import { runEmulator, RunSummary } from "../emulator/run";
 import { seedSource } from "../emulator/seed";
 import { createSourcePool, PostSource } from "../emulator/source";
 import { LakeSink } from "./lakeSink";
-import { chartJsBundle, insightsAsText, renderReportHtml, ReportData, StageCounts } from "./report";
+import { listen } from "./listen";
+import {
+  chartJsBundle,
+  insightsAsText,
+  renderLiveHtml,
+  renderReportHtml,
+  ReportData,
+  StageCounts,
+} from "./report";
 import { KafkaBroker } from "./services/kafka";
 import { KinesisLocal, LOCAL_CREDENTIALS } from "./services/kinesis";
 import { MariaDb } from "./services/mariadb";
@@ -47,6 +56,8 @@ export interface StatePaths {
   dbUrl: string;
   state: string;
   reportJson: string;
+  /** The live page's data: the real-time metrics while the emulator runs. */
+  liveJson: string;
   reportHtml: string;
 }
 
@@ -61,6 +72,7 @@ export function statePaths(root: string): StatePaths {
     state: path.join(root, "state.json"),
     reportJson: path.join(root, "report.json"),
     reportHtml: path.join(root, "report.html"),
+    liveJson: path.join(root, "live.json"),
   };
 }
 
@@ -259,10 +271,22 @@ export interface RunResult {
   stages: StageCounts;
   report: ReportData;
   outputs: Required<StackOutputs>;
+  /** Where the live page was served during the run. */
+  livePage: string;
 }
 
-/** Runs the Spark half (local/spark_pipeline.py), streaming its progress lines to `log`. */
-function runSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Promise<void> {
+/** The Spark half (local/spark_pipeline.py) as it runs: live first, then drained, batch, report. */
+interface SparkRun {
+  /** Resolves once the stream and its metrics run (the live page has data to show). */
+  live: Promise<void>;
+  /** Tells it the emulator is done: drain the stream, run the batch, write the report. */
+  drain(): void;
+  /** Resolves when it exited cleanly. */
+  done: Promise<void>;
+}
+
+/** Starts the Spark half, streaming its progress lines to `log`. */
+function startSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): SparkRun {
   const python = path.join(REPO_ROOT, ".venv", "bin", "python");
   const jars = fs
     .readdirSync(jvmLibsDir("delta"))
@@ -273,20 +297,23 @@ function runSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Promise
     ...["--lake", paths.lake, "--delta", paths.delta, "--checkpoints", paths.checkpoints],
     ...["--topic-prefix", LOCAL_PREFIX, "--stream-prefix", LOCAL_PREFIX],
     ...["--kinesis-endpoint", kinesisEndpoint, "--region", REGION, "--report-json", paths.reportJson],
+    ...["--live-json", paths.liveJson],
   ];
   const logFile = path.join(paths.root, "spark.log");
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, args, {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PINPIPE_DELTA_JARS: jars.join(","),
-        // kinesis-local takes any signature; boto3 needs something to sign with.
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  let onLive: () => void = () => undefined;
+  const live = new Promise<void>((resolve) => (onLive = resolve));
+  const child = spawn(python, args, {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PINPIPE_DELTA_JARS: jars.join(","),
+      // kinesis-local takes any signature; boto3 needs something to sign with.
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const done = new Promise<void>((resolve, reject) => {
     const out = fs.createWriteStream(logFile);
     let buffered = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -296,7 +323,9 @@ function runSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Promise
       while ((newline = buffered.indexOf("\n")) >= 0) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        if (line.startsWith("[spark] ")) log(line.slice(8));
+        if (!line.startsWith("[spark] ")) continue;
+        log(line.slice(8));
+        if (line.startsWith("[spark] live: the stream")) onLive();
       }
     });
     child.stderr.on("data", (chunk: Buffer) => out.write(chunk));
@@ -310,6 +339,30 @@ function runSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Promise
       else reject(new Error(`the Spark jobs failed (${signal ?? `exit ${code}`}); see ${logFile}`));
     });
   });
+  // A Spark half that dies before it is live must not leave the caller waiting for it.
+  done.catch(() => onLive());
+  return {
+    live,
+    drain: () => child.stdin.end("drain\n"),
+    done,
+  };
+}
+
+/** Serves the live page and the snapshot spark_pipeline.py writes, on loopback. */
+export async function serveLivePage(paths: StatePaths): Promise<{ url: string; close(): Promise<void> }> {
+  const page = renderLiveHtml(chartJsBundle());
+  const server = http.createServer((request, response) => {
+    if (request.url === "/live.json") {
+      const body = fs.existsSync(paths.liveJson) ? fs.readFileSync(paths.liveJson) : Buffer.from("{}");
+      response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
+    } else if (request.url === "/" || request.url === "/live.html") {
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
+    } else {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    }
+  });
+  const listening = await listen(server);
+  return { url: `${listening.url}/`, close: () => listening.close() };
 }
 
 /** Replaces the local source database's posts with `posts` generated ones, 3% of them malformed. */
@@ -326,7 +379,14 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
   // A run starts from nothing: kinesis-local keeps no data between runs, so old checkpoints could not resume.
   fs.rmSync(paths.root, { recursive: true, force: true });
   const stack = await upLocalStack(options.stateDir, log);
+  let livePage: { url: string; close(): Promise<void> } | undefined;
+  let spark: SparkRun | undefined;
   try {
+    // The stream and its real-time metrics run while the emulator posts: the live page shows them fill up.
+    spark = startSpark(paths, stack.kinesis.endpoint, log);
+    livePage = await serveLivePage(paths);
+    log(`live page: ${livePage.url} (refreshes every 2 s while the emulator posts)`);
+    await spark.live;
     const pool = createSourcePool(stack.db.url);
     let emulator: RunSummary;
     try {
@@ -370,7 +430,8 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
     }, 60000);
     const inLake = lakeCounts(paths.lake);
     log(`in Kafka ${JSON.stringify(inKafka)}, in the lake ${JSON.stringify(inLake)}`);
-    await runSpark(paths, stack.kinesis.endpoint, log);
+    spark.drain();
+    await spark.done;
     const report = JSON.parse(fs.readFileSync(paths.reportJson, "utf8")) as ReportData;
     const perKind = (n: number) =>
       Object.fromEntries(EVENT_KINDS.map((k) => [k, n])) as Record<EventKind, number>;
@@ -385,8 +446,13 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunResult> 
       log(`services stay up (outputs: ${paths.outputs}); Ctrl-C or \`npm run local -- down\` stops them`);
       await untilSignal();
     }
-    return { paths, emulator, stages, report, outputs: stack.outputs };
+    return { paths, emulator, stages, report, outputs: stack.outputs, livePage: livePage.url };
   } finally {
+    await livePage?.close();
+    if (spark) {
+      spark.drain();
+      await spark.done.catch(() => undefined);
+    }
     await stack.stop();
   }
 }

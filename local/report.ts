@@ -288,6 +288,72 @@ window.__chartsDrawn = drawn;
 `;
 }
 
+/** The live page: polls /live.json every 2 s and redraws the real-time metrics (Chart.js inlined). */
+export function renderLiveHtml(chartJs: string): string {
+  return `<!doctype html>
+<html lang=en>
+<head>
+<meta charset=utf-8>
+<title>pinterest-pipeline: live</title>
+<style>
+  body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 24px; background: #fafafa; color: #222; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 16px; }
+  .card { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 16px; }
+  .meta { color: #666; } .chart { position: relative; height: 260px; }
+  table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 3px 8px; }
+</style>
+</head>
+<body>
+<h1>pinterest-pipeline: live, from the stream's tables</h1>
+<p class=meta id=status>waiting for the first snapshot...</p>
+<div class=grid>
+<section class=card><h2>Records per stream per window</h2><div class=chart><canvas id=health></canvas></div></section>
+<section class=card><h2>Trending categories, newest window</h2><div class=chart><canvas id=trending></canvas></div></section>
+<section class=card><h2>Most popular profiles, newest window</h2><table id=profiles></table></section>
+<section class=card><h2>Rows in the stream's tables</h2><table id=counts></table></section>
+</div>
+<script>${chartJs}</script>
+<script>
+const charts = {};
+function draw(id, type, labels, datasets) {
+  if (!charts[id]) charts[id] = new Chart(document.getElementById(id), { type, data: { labels, datasets }, options: { animation: false, maintainAspectRatio: false } });
+  else { charts[id].data.labels = labels; charts[id].data.datasets = datasets; charts[id].update(); }
+}
+function newest(rows, by, n) {
+  const w = rows.reduce((m, r) => (m === null || r.window_start > m ? r.window_start : m), null);
+  return rows.filter((r) => r.window_start === w).sort((a, b) => b[by] - a[by]).slice(0, n);
+}
+function fill(id, rows) {
+  const t = document.getElementById(id);
+  t.replaceChildren();
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]);
+  const head = t.insertRow(); for (const c of cols) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+  for (const r of rows) { const tr = t.insertRow(); for (const c of cols) tr.insertCell().textContent = r[c]; }
+}
+async function refresh() {
+  const snap = await (await fetch("live.json", { cache: "no-store" })).json();
+  if (!snap.tables) return;
+  const t = snap.tables;
+  const windows = [...new Set(t.ingest_health.map((r) => r.window_start))].sort();
+  const colors = { pin: "#e60023", geo: "#0076d3", user: "#00a86b" };
+  draw("health", "line", windows.map((w) => w.slice(11, 19)), ["pin", "geo", "user"].map((s) => ({
+    label: s, borderColor: colors[s], data: windows.map((w) => (t.ingest_health.find((r) => r.window_start === w && r.source === s) || { records: 0 }).records),
+  })));
+  const trending = newest(t.trending_categories, "posts", 10);
+  draw("trending", "bar", trending.map((r) => r.category), [{ label: "posts", backgroundColor: "#e60023", data: trending.map((r) => r.posts) }]);
+  fill("profiles", newest(t.profile_popularity, "posts", 10).map((r) => ({ poster: r.poster_name, posts: r.posts, followers: r.follower_count })));
+  fill("counts", Object.entries(snap.stream).map(([k, v]) => ({ table: k, rows: v })));
+  document.getElementById("status").textContent = "snapshot " + snap.snapshot + " at " + snap.at + " (refreshes every 2 s)";
+  window.__liveSnapshot = snap.snapshot;
+}
+refresh(); setInterval(() => refresh().catch(() => undefined), 2000);
+</script>
+</body>
+</html>
+`;
+}
+
 /** The insights as fixed-width tables for the terminal. */
 export function insightsAsText(insights: Record<string, Row[]>): string {
   const out: string[] = [];

@@ -1,9 +1,11 @@
-"""The Spark half of the one-machine pipeline, in one local session: the batch job over the local lake, the
-stream job drained from kinesis-local, then everything the report needs as one JSON document.
+"""The Spark half of the one-machine pipeline, in one local session: the stream job and its real-time metrics
+running live while the emulator posts (with --live-json, until 'drain' on stdin), then drained; the batch job
+over the local lake; then everything the report needs as one JSON document.
 
     .venv/bin/python local/spark_pipeline.py --lake .state/lake --delta .state/delta \
         --checkpoints .state/checkpoints --topic-prefix pinpipe-local --stream-prefix pinpipe-local \
-        --kinesis-endpoint http://127.0.0.1:4567 --region eu-west-1 --report-json .state/report.json
+        --kinesis-endpoint http://127.0.0.1:4567 --region eu-west-1 --report-json .state/report.json \
+        [--live-json .state/live.json]
 
 Called by local/pipeline.ts (`npm run local`); prints one progress line per step.
 """
@@ -42,6 +44,45 @@ def rows(df) -> list[dict]:
     return [{k: plain(v) for k, v in r.asDict().items()} for r in df.collect()]
 
 
+def write_snapshot(spark, path: str, number: int, stream_out: str, streams: dict[str, str], realtime_rows) -> None:
+    """One snapshot of the live page's data, written whole (beside it, then renamed)."""
+    snapshot = {
+        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "snapshot": number,
+        "stream": {k: spark.read.format("delta").load(f"{stream_out}/{k}").count() for k in streams},
+        "tables": realtime_rows(),
+    }
+    Path(path + ".tmp").write_text(json.dumps(snapshot))
+    os.replace(path + ".tmp", path)
+
+
+def live(spark, path: str, stream_out: str, streams: dict[str, str], realtime_rows) -> int:
+    """Writes the live page's data (the metrics' tables, the stream tables' counts) to `path` every 2 s until
+    stdin says 'drain' (or closes). Returns how many snapshots it wrote."""
+    import threading
+
+    stop = threading.Event()
+
+    def wait_for_drain() -> None:
+        for line in sys.stdin:
+            if line.strip() == "drain":
+                break
+        stop.set()
+
+    threading.Thread(target=wait_for_drain, daemon=True).start()
+    snapshots = 0
+    while not stop.is_set():
+        try:
+            write_snapshot(spark, path, snapshots + 1, stream_out, streams, realtime_rows)
+        except Exception as err:  # a table between commits: the next snapshot will do
+            logging.getLogger("spark_pipeline").info("live snapshot skipped: %s", err)
+        else:
+            snapshots += 1
+        stop.wait(2.0)
+    step(f"live: {snapshots} snapshots written; draining")
+    return snapshots
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for flag in ("--lake", "--delta", "--checkpoints", "--topic-prefix", "--stream-prefix", "--kinesis-endpoint",
@@ -49,6 +90,8 @@ def main() -> None:
         parser.add_argument(flag, required=True)
     parser.add_argument("--region", default="eu-west-1")
     parser.add_argument("--quality-policy", default="{}", help="per-rule policy as JSON (the jobs' --quality-policy)")
+    parser.add_argument("--live-json", help="run the stream and its metrics live first, writing this snapshot every "
+                        "2 s, until a line 'drain' on stdin; then drain them and run the batch")
     args = parser.parse_args()
     try:
         policy = parse_policy(args.quality_policy)
@@ -62,33 +105,41 @@ def main() -> None:
     spark.sparkContext.setLogLevel("ERROR")
     step(f"session ready in {time.perf_counter() - started:.0f}s")
 
+    stream_out = f"{args.delta}/stream"
+    checkpoint = f"{args.checkpoints}/stream"
+    streams = S.stream_names(args.stream_prefix)
+    realtime_root, _ = S.realtime_paths(stream_out, checkpoint)
+    t0 = time.perf_counter()
+    source = S.read_boto3_kinesis(spark, streams, args.region, args.kinesis_endpoint)
+    query = S.start_stream(spark, source, stream_out, checkpoint, streams, {"processingTime": "0 seconds"},
+                           policy=policy)
+    # The real-time metrics over the stream's tables, with windows of seconds so a short run shows several.
+    metrics = S.start_metrics(spark, stream_out, checkpoint, {"processingTime": "2 seconds"}, R.LOCAL_WINDOWS)
+
+    def realtime_rows() -> dict[str, list[dict]]:
+        return {m.name: rows(spark.read.format("delta").load(f"{realtime_root}/{m.name}").orderBy(*m.order))
+                for m in R.METRICS}
+
+    snapshots = 0
+    if args.live_json:
+        step("live: the stream and its real-time metrics are running")
+        snapshots = live(spark, args.live_json, stream_out, streams, realtime_rows)
+    S.drain(query)
+    R.drain(metrics)
+    if args.live_json:
+        # The page ends on the drained state.
+        write_snapshot(spark, args.live_json, snapshots + 1, stream_out, streams, realtime_rows)
+    stream_counts = {k: spark.read.format("delta").load(f"{stream_out}/{k}").count() for k in streams}
+    step(f"stream: tables {stream_counts} in {time.perf_counter() - t0:.0f}s")
+    realtime = realtime_rows()
+    step(f"realtime: {', '.join(f'{k} {len(v)} rows' for k, v in realtime.items())}")
+
     batch_out = f"{args.delta}/batch"
     topics = {kind: f"{args.topic_prefix}.{kind}" for kind in ("pin", "geo", "user")}
     t0 = time.perf_counter()
     result = run_batch(spark, args.lake, batch_out, topics, policy)
     step(f"batch: {sum(result.raw.values())} raw records -> silver {result.silver}, "
          f"quarantined {result.quarantined}, fields nulled {result.nulled} in {time.perf_counter() - t0:.0f}s")
-
-    stream_out = f"{args.delta}/stream"
-    streams = S.stream_names(args.stream_prefix)
-    t0 = time.perf_counter()
-    source = S.read_boto3_kinesis(spark, streams, args.region, args.kinesis_endpoint)
-    query = S.start_stream(spark, source, stream_out, f"{args.checkpoints}/stream", streams,
-                           {"processingTime": "0 seconds"}, policy=policy)
-    S.drain(query)
-    stream_counts = {k: spark.read.format("delta").load(f"{stream_out}/{k}").count() for k in streams}
-    step(f"stream: tables {stream_counts} in {time.perf_counter() - t0:.0f}s")
-
-    # The real-time metrics over the stream's tables, with windows of seconds so a short run shows several.
-    t0 = time.perf_counter()
-    metrics = S.start_metrics(spark, stream_out, f"{args.checkpoints}/stream", {"processingTime": "0 seconds"},
-                              R.LOCAL_WINDOWS)
-    R.drain(metrics)
-    realtime_root, _ = S.realtime_paths(stream_out, f"{args.checkpoints}/stream")
-    realtime = {m.name: rows(spark.read.format("delta").load(f"{realtime_root}/{m.name}").orderBy(*m.order))
-                for m in R.METRICS}
-    step(f"realtime: {', '.join(f'{k} {len(v)} rows' for k, v in realtime.items())} "
-         f"in {time.perf_counter() - t0:.0f}s")
 
     def reasons(path: str) -> list[dict]:
         df = spark.read.format("delta").load(path)

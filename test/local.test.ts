@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EVENT_KINDS } from "../components/events";
 import { lakeFileName } from "../local/lakeSink";
-import { runLocalPipeline, RunResult, topicNames } from "../local/pipeline";
+import { runLocalPipeline, RunResult, serveLivePage, topicNames } from "../local/pipeline";
 import { screenshotReport } from "../local/screenshot";
 import { cleanRecords, referenceInsights, Row } from "./fixtures/reference";
 
@@ -141,6 +141,27 @@ describe("the one-machine pipeline (npm run local)", function () {
       );
     }
     assert.ok(!fs.existsSync(result.paths.state), "state.json is removed when the stack stops");
+  });
+
+  it("runs the stream and its real-time metrics live while the emulator posts, and serves them", async () => {
+    const served = lines.find((l) => l.startsWith("live page: http://127.0.0.1:"));
+    assert.ok(served, `a live page line in:\n${lines.join("\n")}`);
+    const written = lines.map((l) => /^live: (\d+) snapshots written/.exec(l)).find(Boolean);
+    assert.ok(written && Number(written[1]) >= 1, "at least one live snapshot before the drain");
+    // The last snapshot is still in the state folder: the same page serves it.
+    const page = await serveLivePage(result.paths);
+    try {
+      const html = await (await fetch(page.url)).text();
+      assert.match(html, /fetch\("live.json"/);
+      const snapshot = (await (await fetch(`${page.url}live.json`)).json()) as {
+        stream: Record<string, number>;
+        tables: Record<string, unknown[]>;
+      };
+      assert.deepEqual(Object.keys(snapshot.stream).sort(), [...EVENT_KINDS].sort());
+      assert.ok(snapshot.tables.ingest_health.length > 0, "the snapshot holds the metrics' rows");
+    } finally {
+      await page.close();
+    }
   });
 
   it("accounts for every record at every stage of both paths", () => {
