@@ -146,8 +146,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of each rate excluded from its figures")
     parser.add_argument("--trigger", default="0s", help="the stream's trigger ('0s': a batch as soon as one ends)")
     parser.add_argument("--tick", type=float, default=0.1, help="seconds between a client's PUTs")
-    parser.add_argument("--shuffle-partitions", type=int, default=2)
+    parser.add_argument("--state-partitions", type=int, default=1,
+                        help="the stream's state partitions (the job's --state-partitions)")
+    parser.add_argument("--jvm-warmup", type=float, default=30.0,
+                        help="seconds at 10 posts/s before the first rate, not measured (the job runs for days)")
     parser.add_argument("--realtime", action="store_true", help="also run the real-time metrics, as the job does")
+    parser.add_argument("--metrics-trigger", default="1m", help="their trigger (the job's --metrics-trigger)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     import logging
@@ -165,7 +169,7 @@ def main() -> None:
     try:
         api, url = start_api(kinesis, work)
         spark = local_session("stream-bench", delta_jars=delta_jars(ROOT), warehouse_dir=str(work / "warehouse"),
-                              quick_start=False, shuffle_partitions=args.shuffle_partitions)
+                              quick_start=False)
         spark.sparkContext.setLogLevel("ERROR")
         for setting in os.environ.get("BENCH_CONF", "").split(","):
             if setting:
@@ -177,19 +181,25 @@ def main() -> None:
         source = S.read_boto3_kinesis(spark, streams, kinesis.region, kinesis.endpoint)
         trigger = S.parse_trigger(args.trigger) if args.trigger != "0s" else {"processingTime": "0 seconds"}
         committed = CommitLog(out, streams)
-        query = S.start_stream(spark, source, out, checkpoint, streams, trigger)
+        query = S.start_stream(spark, source, out, checkpoint, streams, trigger,
+                               state_partitions=args.state_partitions)
         queries.append(query)
         if args.realtime:
             from pinterest_jobs.realtime import LOCAL_WINDOWS
 
-            queries += S.start_metrics(spark, out, checkpoint, {"processingTime": "5 seconds"}, LOCAL_WINDOWS)
+            queries += S.start_metrics(spark, out, checkpoint, S.parse_trigger(args.metrics_trigger), LOCAL_WINDOWS,
+                                       state_partitions=args.state_partitions)
         interval = 0.0 if args.trigger == "0s" else float(S.parse_trigger(args.trigger)["processingTime"].split()[0]) * {
             "milliseconds": 0.001, "seconds": 1.0, "minutes": 60.0}[S.parse_trigger(args.trigger)["processingTime"].split()[1]]
         print(f"stream freshness, {datetime.date.today()}, {os.cpu_count()} CPUs; trigger {args.trigger}, "
-              f"client PUTs every {args.tick:g}s, {args.shuffle_partitions} shuffle partitions, "
-              f"real-time metrics {'on' if args.realtime else 'off'}")
+              f"client PUTs every {args.tick:g}s, {args.state_partitions} state partitions, "
+              f"{args.jvm_warmup:g}s JVM warm-up, "
+              f"real-time metrics {f'on, every {args.metrics_trigger}' if args.realtime else 'off'}")
         n = 1
         with ThreadPoolExecutor(max_workers=3) as pool:
+            if args.jvm_warmup > 0:
+                n, _ = run_rate(url, streams, 10.0, args.jvm_warmup, n, args.tick, sent, pool)
+                time.sleep(3)
             for rate in rates:
                 first, last_batch = n, (query.lastProgress or {"batchId": -1})["batchId"]
                 n, achieved = run_rate(url, streams, rate, args.seconds, n, args.tick, sent, pool)

@@ -111,10 +111,12 @@ def main() -> None:
     realtime_root, _ = S.realtime_paths(stream_out, checkpoint)
     t0 = time.perf_counter()
     source = S.read_boto3_kinesis(spark, streams, args.region, args.kinesis_endpoint)
+    # One state partition: the emulator, the services and Spark share this machine's cores (docs/benchmarks.md).
     query = S.start_stream(spark, source, stream_out, checkpoint, streams, {"processingTime": "0 seconds"},
-                           policy=policy)
+                           policy=policy, state_partitions=1)
     # The real-time metrics over the stream's tables, with windows of seconds so a short run shows several.
-    metrics = S.start_metrics(spark, stream_out, checkpoint, {"processingTime": "2 seconds"}, R.LOCAL_WINDOWS)
+    metrics = S.start_metrics(spark, stream_out, checkpoint, {"processingTime": "2 seconds"}, R.LOCAL_WINDOWS,
+                              state_partitions=1)
 
     def realtime_rows() -> dict[str, list[dict]]:
         return {m.name: rows(spark.read.format("delta").load(f"{realtime_root}/{m.name}").orderBy(*m.order))

@@ -67,7 +67,13 @@ def test_stream_cleans_quarantines_and_resumes_exactly_once(spark, kinesis, tmp_
     put(kinesis, "pin", [pin(i) for i in range(1, 6)] + [pin(2), pin(99, follower_count="lots")])
     put(kinesis, "geo", [geo(i) for i in range(1, 6)] + [geo(98, latitude=95.0)])
     put(kinesis, "user", [user(i) for i in range(1, 6)] + ["{not json"])
+    session_partitions = spark.conf.get("spark.sql.shuffle.partitions")
     run_once(spark, kinesis, out, checkpoint)
+    # The deduplication's state has one partition per core (local[2]: 2), kept in the checkpoint; the
+    # session's own setting is left as it was.
+    offsets = (checkpoint / "offsets" / "0").read_text().splitlines()
+    assert json.loads(offsets[1])["conf"]["spark.sql.shuffle.partitions"] == "2"
+    assert spark.conf.get("spark.sql.shuffle.partitions") == session_partitions
 
     pins = table(spark, out / "pin")
     # Post 99's bad follower count and post 98's latitude are nulled; their rows stay.
@@ -130,6 +136,10 @@ def test_a_batch_that_fails_after_writing_is_replayed_without_duplicates(spark, 
 
 
 def test_stream_arguments_are_checked():
+    args = S.parse_args(["--stream-prefix", "p", "--out", "o", "--checkpoint", "s3://l/c", "--region", "r"])
+    assert (args.trigger_spec, args.metrics_trigger_spec) == ({"processingTime": "10 seconds"},
+                                                              {"processingTime": "1 minutes"})
+    assert args.realtime and args.state_partitions is None
     assert S.parse_trigger("10s") == {"processingTime": "10 seconds"}
     assert S.parse_trigger("available-now") == {"availableNow": True}
     with pytest.raises(ValueError, match="--trigger must be"):

@@ -219,10 +219,18 @@ def _create(spark: SparkSession, path: str, empty: DataFrame) -> None:
 
 
 def start_realtime(
-    spark: SparkSession, clean_root: str, out: str, checkpoint: str, trigger: dict, windows: Windows = Windows()
+    spark: SparkSession,
+    clean_root: str,
+    out: str,
+    checkpoint: str,
+    trigger: dict,
+    windows: Windows = Windows(),
+    state_partitions: int | None = None,
 ) -> list[StreamingQuery]:
     """Starts one streaming query per metric, reading the stream's tables under `clean_root`, writing
-    ``<out>/<metric>`` with checkpoints ``<checkpoint>/<metric>``."""
+    ``<out>/<metric>`` with checkpoints ``<checkpoint>/<metric>``. Each query's state has `state_partitions`
+    partitions (default: the cluster's cores; Spark's default, 200, is 200 tasks and state-store commits per
+    trigger and query), fixed by its checkpoint's first run."""
     # Rows written before the tables carried ``arrival`` have no event time: they are not metrics' input.
     sources = {
         name: spark.readStream.format("delta").load(f"{clean_root}/{name}").where(F.col("arrival").isNotNull())
@@ -237,10 +245,15 @@ def start_realtime(
         writer = frame.writeStream.option("checkpointLocation", f"{checkpoint}/{metric.name}").queryName(
             f"realtime_{metric.name}"
         ).trigger(**trigger)
-        if metric.keys is None:
-            query = writer.format("delta").outputMode("append").start(path)
-        else:
-            query = writer.outputMode("update").foreachBatch(_upsert(path, metric.keys)).start()
+        before = spark.conf.get("spark.sql.shuffle.partitions")
+        spark.conf.set("spark.sql.shuffle.partitions", str(state_partitions or spark.sparkContext.defaultParallelism))
+        try:
+            if metric.keys is None:
+                query = writer.format("delta").outputMode("append").start(path)
+            else:
+                query = writer.outputMode("update").foreachBatch(_upsert(path, metric.keys)).start()
+        finally:
+            spark.conf.set("spark.sql.shuffle.partitions", before)
         queries.append(query)
     return queries
 

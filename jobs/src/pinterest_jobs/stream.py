@@ -277,19 +277,30 @@ def start_stream(
     on_committed: Callable[[int, DataFrame], None] | None = None,
     dedupe_window: str = "1 hour",
     policy: QualityPolicy | None = None,
+    state_partitions: int | None = None,
 ) -> StreamingQuery:
+    """Starts the clean query. Its deduplication state has `state_partitions` partitions (default: the
+    cluster's cores, not Spark's 200: each is a task and a state-store commit in every micro-batch). Spark
+    keeps the number in the checkpoint; a restart uses the first run's."""
     create_tables(spark, out)
     writer = BatchWriter(
         out=out, streams=streams, app_id=f"pinterest-stream:{checkpoint}", on_committed=on_committed, policy=policy
     )
-    return (
-        without_redeliveries(source, dedupe_window)
-        .writeStream.foreachBatch(writer)
-        .option("checkpointLocation", checkpoint)
-        .queryName("pinterest_stream")
-        .trigger(**trigger)
-        .start()
-    )
+    partitions = state_partitions or spark.sparkContext.defaultParallelism
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    # The query takes the session's settings when it starts; the session gets its own back.
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    try:
+        return (
+            without_redeliveries(source, dedupe_window)
+            .writeStream.foreachBatch(writer)
+            .option("checkpointLocation", checkpoint)
+            .queryName("pinterest_stream")
+            .trigger(**trigger)
+            .start()
+        )
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", before)
 
 
 def realtime_paths(out: str, checkpoint: str) -> tuple[str, str]:
@@ -299,13 +310,18 @@ def realtime_paths(out: str, checkpoint: str) -> tuple[str, str]:
 
 
 def start_metrics(
-    spark: SparkSession, out: str, checkpoint: str, trigger: dict, windows: Windows | None = None
+    spark: SparkSession,
+    out: str,
+    checkpoint: str,
+    trigger: dict,
+    windows: Windows | None = None,
+    state_partitions: int | None = None,
 ) -> list[StreamingQuery]:
     """The real-time metrics over this stream's tables (realtime.py), one query each."""
     from .realtime import Windows, start_realtime
 
     tables, checkpoints = realtime_paths(out, checkpoint)
-    return start_realtime(spark, out, tables, checkpoints, trigger, windows or Windows())
+    return start_realtime(spark, out, tables, checkpoints, trigger, windows or Windows(), state_partitions)
 
 
 def drain(query: StreamingQuery) -> None:
@@ -325,12 +341,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--endpoint-url", help="Kinesis endpoint (kinesis-local); only with --source boto3")
     parser.add_argument("--quality-policy", default="{}",
                         help='per-rule policy as JSON, e.g. {"age.out_of_range": "drop"}; unnamed rules null the field')
+    parser.add_argument("--state-partitions", type=int,
+                        help="partitions of the deduplication state (default: the cluster's cores); fixed by the "
+                             "checkpoint's first run")
+    parser.add_argument("--metrics-trigger", default="1m",
+                        help="interval of the real-time metrics' queries (their windows slide by the minute): "
+                             "apart from --trigger so they take little from the clean tables' freshness")
     parser.add_argument("--no-realtime", dest="realtime", action="store_false",
                         help="clean tables only, without the real-time metrics (realtime.py)")
     parser.add_argument("--local", action="store_true", help="build a local Spark session with Delta")
     args = parser.parse_args(argv)
     try:
         args.trigger_spec = parse_trigger(args.trigger)
+        args.metrics_trigger_spec = parse_trigger(args.metrics_trigger)
         args.policy = parse_policy(args.quality_policy)
     except ValueError as err:
         parser.error(str(err))
@@ -356,10 +379,16 @@ def main(argv: list[str] | None = None) -> None:
     available_now = args.trigger_spec.get("availableNow", False)
     # The Python data source drains with processAllAvailable; Databricks' source supports availableNow.
     trigger = {"processingTime": "0 seconds"} if available_now and args.source == "boto3" else args.trigger_spec
-    query = start_stream(spark, source, args.out, args.checkpoint, streams, trigger, policy=args.policy)
+    query = start_stream(spark, source, args.out, args.checkpoint, streams, trigger, policy=args.policy,
+                         state_partitions=args.state_partitions)
     if available_now and args.source == "boto3":
         drain(query)
-    metrics = start_metrics(spark, args.out, args.checkpoint, trigger) if args.realtime else []
+    metrics_trigger = {"processingTime": "0 seconds"} if available_now else args.metrics_trigger_spec
+    metrics = (
+        start_metrics(spark, args.out, args.checkpoint, metrics_trigger, state_partitions=args.state_partitions)
+        if args.realtime
+        else []
+    )
     if available_now and args.source == "boto3":
         from .realtime import drain as drain_metrics
 
