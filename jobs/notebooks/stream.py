@@ -14,6 +14,9 @@ dbutils.widgets.text("checkpoint", "", "Checkpoint (s3://bucket/checkpoints/stre
 dbutils.widgets.text("trigger", "10s", "Trigger interval, or available-now")
 
 dbutils.widgets.text("quality_policy", "{}", "Per field rule: null the field or drop the row (JSON)")
+dbutils.widgets.text("metrics_trigger", "1m", "Interval of the real-time metrics")
+dbutils.widgets.text("state_partitions", "", "State partitions of a new checkpoint (default: the cluster's cores)")
+dbutils.widgets.dropdown("realtime", "true", ["true", "false"], "Run the real-time metrics")
 
 # COMMAND ----------
 
@@ -28,5 +31,8 @@ main(
         "--trigger", dbutils.widgets.get("trigger"),
         "--quality-policy", dbutils.widgets.get("quality_policy"),
         "--source", "databricks",
+        "--metrics-trigger", dbutils.widgets.get("metrics_trigger"),
     ]
+    + (["--state-partitions", dbutils.widgets.get("state_partitions")] if dbutils.widgets.get("state_partitions") else [])
+    + ([] if dbutils.widgets.get("realtime") == "true" else ["--no-realtime"])
 )

@@ -223,3 +223,23 @@ def test_tables_an_earlier_version_created_gain_the_new_columns_before_anything_
     assert {"rule", "field", "value", "outcome", "arrival"} <= set(quarantine.columns)
     assert [r["reason"] for r in quarantine.collect()] == ["a reason"], "old rows kept"
     assert "arrival" in table(spark, f"{out}/geo").columns
+
+
+def test_the_entry_point_with_available_now_drains_the_streams_then_the_metrics_and_ends(
+    spark, kinesis, tmp_path, monkeypatch
+):
+    from conftest import delta_jars
+
+    monkeypatch.setenv("PINPIPE_DELTA_JARS", ",".join(delta_jars()))  # --local's session: this one
+    out, checkpoint = tmp_path / "delta" / "stream", tmp_path / "lake" / "checkpoints" / "stream"
+    put(kinesis, "pin", [pin(i) for i in range(1, 4)])
+    put(kinesis, "geo", [geo(i) for i in range(1, 4)])
+    put(kinesis, "user", [user(i) for i in range(1, 4)])
+    S.main(["--stream-prefix", PREFIX, "--out", str(out), "--checkpoint", str(checkpoint), "--source", "boto3",
+            "--endpoint-url", kinesis.endpoint, "--region", kinesis.region, "--trigger", "available-now",
+            "--local"])
+    assert spark.streams.active == [], "a run that ends leaves no query running (a job run lasts while one does)"
+    assert table(spark, out / "pin").count() == 3
+    realtime, _ = S.realtime_paths(str(out), str(checkpoint))
+    health = {r["source"]: r["records"] for r in table(spark, f"{realtime}/ingest_health").collect()}
+    assert health == {"pin": 3, "geo": 3, "user": 3}

@@ -195,17 +195,22 @@ def _upsert(path: str, keys: tuple[str, ...]) -> Callable[[DataFrame, int], None
     def write(batch: DataFrame, batch_id: int) -> None:
         from delta.tables import DeltaTable
 
-        if batch.isEmpty():
-            return
-        on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-        (
-            DeltaTable.forPath(batch.sparkSession, path)
-            .alias("t")
-            .merge(batch.alias("s"), on)
-            .whenMatchedUpdateAll()
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+        # Cached: the emptiness check and the MERGE would each run the stateful plan otherwise.
+        batch = batch.persist()
+        try:
+            if batch.isEmpty():
+                return
+            on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+            (
+                DeltaTable.forPath(batch.sparkSession, path)
+                .alias("t")
+                .merge(batch.alias("s"), on)
+                .whenMatchedUpdateAll()
+                .whenNotMatchedInsertAll()
+                .execute()
+            )
+        finally:
+            batch.unpersist()
         log.debug("realtime batch %d upserted into %s", batch_id, path)
 
     return write
@@ -245,15 +250,13 @@ def start_realtime(
         writer = frame.writeStream.option("checkpointLocation", f"{checkpoint}/{metric.name}").queryName(
             f"realtime_{metric.name}"
         ).trigger(**trigger)
-        before = spark.conf.get("spark.sql.shuffle.partitions")
-        spark.conf.set("spark.sql.shuffle.partitions", str(state_partitions or spark.sparkContext.defaultParallelism))
-        try:
+        from .stream import query_settings
+
+        with query_settings(spark, state_partitions or spark.sparkContext.defaultParallelism, pool="metrics"):
             if metric.keys is None:
                 query = writer.format("delta").outputMode("append").start(path)
             else:
                 query = writer.outputMode("update").foreachBatch(_upsert(path, metric.keys)).start()
-        finally:
-            spark.conf.set("spark.sql.shuffle.partitions", before)
         queries.append(query)
     return queries
 

@@ -29,9 +29,12 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pyspark import inheritable_thread_target
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
@@ -242,8 +245,10 @@ class BatchWriter:
         try:
             # The tables are independent commits: cleaned and written side by side, a batch costs about one
             # commit's time.
+            # inheritable_thread_target: the threads' Spark jobs stay in this query's scheduler pool.
             with ThreadPoolExecutor(max_workers=len(self.streams)) as pool:
-                quarantines = [q for q in pool.map(clean_and_append, self.streams) if q is not None]
+                work = inheritable_thread_target(clean_and_append)
+                quarantines = [q for q in pool.map(work, self.streams) if q is not None]
             if quarantines:
                 self.append(union_all(quarantines), f"{self.out}/quarantine", batch_id)
             log.debug("batch %d written at %.1fs", batch_id, time.perf_counter() - started)
@@ -287,10 +292,7 @@ def start_stream(
         out=out, streams=streams, app_id=f"pinterest-stream:{checkpoint}", on_committed=on_committed, policy=policy
     )
     partitions = state_partitions or spark.sparkContext.defaultParallelism
-    before = spark.conf.get("spark.sql.shuffle.partitions")
-    # The query takes the session's settings when it starts; the session gets its own back.
-    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
-    try:
+    with query_settings(spark, partitions, pool="clean"):
         return (
             without_redeliveries(source, dedupe_window)
             .writeStream.foreachBatch(writer)
@@ -299,8 +301,24 @@ def start_stream(
             .trigger(**trigger)
             .start()
         )
+
+
+@contextmanager
+def query_settings(spark: SparkSession, state_partitions: int, pool: str) -> Iterator[None]:
+    """What a query started in the block takes: its state partitions (Spark clones the session's settings
+    when a query starts, and its checkpoint keeps the number afterwards) and its scheduler pool (queries
+    started from one notebook share one FIFO pool otherwise, so the metrics' jobs would queue the clean
+    query's). The session and the thread get their own settings back."""
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    context = spark.sparkContext
+    pool_before = context.getLocalProperty("spark.scheduler.pool")
+    spark.conf.set("spark.sql.shuffle.partitions", str(state_partitions))
+    context.setLocalProperty("spark.scheduler.pool", pool)
+    try:
+        yield
     finally:
         spark.conf.set("spark.sql.shuffle.partitions", before)
+        context.setLocalProperty("spark.scheduler.pool", pool_before)  # type: ignore[arg-type]
 
 
 def realtime_paths(out: str, checkpoint: str) -> tuple[str, str]:
@@ -381,23 +399,34 @@ def main(argv: list[str] | None = None) -> None:
     trigger = {"processingTime": "0 seconds"} if available_now and args.source == "boto3" else args.trigger_spec
     query = start_stream(spark, source, args.out, args.checkpoint, streams, trigger, policy=args.policy,
                          state_partitions=args.state_partitions)
-    if available_now and args.source == "boto3":
-        drain(query)
-    metrics_trigger = {"processingTime": "0 seconds"} if available_now else args.metrics_trigger_spec
+    if available_now:
+        # Everything there is, then the metrics over it, then the run ends (a job run lasts while any
+        # query is active).
+        if args.source == "boto3":
+            drain(query)
+        else:
+            query.awaitTermination()
+        if args.realtime:
+            from .realtime import drain as drain_metrics
+
+            drain_metrics(start_metrics(spark, args.out, args.checkpoint, {"processingTime": "0 seconds"},
+                                        state_partitions=args.state_partitions))
+        return
     metrics = (
-        start_metrics(spark, args.out, args.checkpoint, metrics_trigger, state_partitions=args.state_partitions)
+        start_metrics(spark, args.out, args.checkpoint, args.metrics_trigger_spec,
+                      state_partitions=args.state_partitions)
         if args.realtime
         else []
     )
-    if available_now and args.source == "boto3":
-        from .realtime import drain as drain_metrics
-
-        drain_metrics(metrics)
-        return
     started = time.time()
-    # The clean query and the metrics run side by side; the first to fail stops the job (and the
-    # Databricks job's continuous schedule starts it again from the checkpoints).
-    spark.streams.awaitAnyTermination()
+    # The clean query and the metrics run side by side; the first to fail stops the others and the job
+    # (the Databricks job's continuous schedule starts it again from the checkpoints).
+    try:
+        spark.streams.awaitAnyTermination()
+    finally:
+        for running in [query, *metrics]:
+            if running.isActive:
+                running.stop()
     log.info("stream stopped after %.0fs", time.time() - started)
 
 
