@@ -21,8 +21,8 @@ describe("offline synth", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const [stack, expected] of [
-    ["dev", { resources: 228, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
-    ["prod", { resources: 243, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+    ["dev", { resources: 229, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
+    ["prod", { resources: 244, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
