@@ -15,7 +15,10 @@ from pinterest_jobs import stream as S
 from pinterest_jobs.cleaning import CLEANERS
 
 T0 = dt.datetime(2026, 12, 3, 12, 0, 0)
-W = R.LOCAL_WINDOWS  # 30 s / 10 s sliding, 10 s tumbling, 5 s lateness
+# 30 s every 10 s sliding, 10 s tumbling, 5 s late, pin and geo paired within 30 s.
+W = R.Windows(popularity="30 seconds", popularity_slide="10 seconds", trending="30 seconds",
+              trending_slide="10 seconds", by_country="10 seconds", health="10 seconds", lateness="5 seconds",
+              pair_within="30 seconds")
 
 
 def post(i, poster, category, country, age=30):
@@ -80,9 +83,13 @@ def test_metrics_equal_the_same_functions_on_the_whole_tables_and_a_restart_adds
     # The joined metric waits for its windows to be final: nothing has passed the watermark yet.
     assert table(spark, out, "trending_categories_by_country").count() == 0
 
-    # Restart: posts a minute later move the watermark past the first windows. After the join it is the
-    # newest arrival less the lateness and the pairing interval (Spark delays a time-interval join's output
-    # watermark by the interval): 61 - 5 - 30 = 26 s, past the first window's end (10 s).
+    # Posts 40 s later: the watermark (41 - 5 = 36 s) is past the first window's end (10 s), but after the
+    # join Spark delays it by the pairing interval: 36 - 30 = 6 s, so the window is not final yet.
+    land(spark, root, [(40, post(7, "eve", "food", "Peru"))])
+    run(spark, root, out, checkpoint)
+    assert table(spark, out, "trending_categories_by_country").count() == 0
+
+    # Restart: posts a minute later move it past: 61 - 5 - 30 = 26 s.
     land(spark, root, [(60, post(5, "ann", "food", "Peru")), (61, post(6, "dee", "art", "Peru"))])
     run(spark, root, out, checkpoint)
     for name in ("profile_popularity", "trending_categories", "ingest_health"):

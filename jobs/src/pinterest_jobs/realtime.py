@@ -52,7 +52,8 @@ class Windows:
     pair_within: str = "1 minute"
 
 
-#: Seconds instead of minutes: a one-minute local run shows several closed windows.
+#: Seconds instead of minutes: a local run posts for ~20 s, and a per-country window is final (and lands)
+#: once the newest arrival passes its end by the lateness plus the pairing interval: 7 s here.
 LOCAL_WINDOWS = Windows(
     popularity="30 seconds",
     popularity_slide="10 seconds",
@@ -60,8 +61,8 @@ LOCAL_WINDOWS = Windows(
     trending_slide="10 seconds",
     by_country="10 seconds",
     health="10 seconds",
-    lateness="5 seconds",
-    pair_within="30 seconds",
+    lateness="2 seconds",
+    pair_within="5 seconds",
 )
 
 
