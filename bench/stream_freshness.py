@@ -171,9 +171,6 @@ def main() -> None:
         spark = local_session("stream-bench", delta_jars=delta_jars(ROOT), warehouse_dir=str(work / "warehouse"),
                               quick_start=False)
         spark.sparkContext.setLogLevel("ERROR")
-        for setting in os.environ.get("BENCH_CONF", "").split(","):
-            if setting:
-                spark.conf.set(*setting.split("=", 1))
         sent: dict[tuple[str, int], float] = {}
         out, checkpoint = str(work / "delta"), str(work / "checkpoint")
 
