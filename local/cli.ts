@@ -44,6 +44,7 @@ interface RunFlags {
   events: number;
   sourcePosts: number;
   seed: number;
+  rate: number;
   keepUp?: boolean;
 }
 
@@ -68,6 +69,12 @@ export function makeProgram(): Command {
       "seed of the generated source data and of the posts sampled from it",
       positiveInt(2 ** 31),
       1,
+    )
+    .option(
+      "--rate <n>",
+      "posts per second the emulator sends: paced, so the live page and the real-time windows fill while it runs",
+      positiveInt(100_000),
+      20,
     )
     .option("--keep-up", "leave the services up after the run, until Ctrl-C or `down`")
     .action(async (flags: RunFlags) => {

@@ -21,6 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
+from deltalake import DeltaTable
+
 from pinterest_jobs import realtime as R
 from pinterest_jobs import stream as S
 from pinterest_jobs.batch import GOLD_TABLES, run_batch
@@ -44,19 +47,47 @@ def rows(df) -> list[dict]:
     return [{k: plain(v) for k, v in r.asDict().items()} for r in df.collect()]
 
 
-def write_snapshot(spark, path: str, number: int, stream_out: str, streams: dict[str, str], realtime_rows) -> None:
-    """One snapshot of the live page's data, written whole (beside it, then renamed)."""
+def delta_rows(path: str, order: tuple[str, ...]) -> list[dict]:
+    """A Delta table's rows read with delta-rs, not Spark: the live page's reads cost milliseconds instead of
+    Spark jobs queued behind the stream's and the metrics' on a busy machine. A table not yet created is
+    empty."""
+    if not DeltaTable.is_deltatable(path):
+        return []
+
+    def plain(v):
+        if isinstance(v, dt.datetime) and v.tzinfo is not None:  # as Spark gives it: UTC, without the offset
+            v = v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        if isinstance(v, (dt.date, dt.datetime)):
+            return v.isoformat()
+        if isinstance(v, float):
+            return round(v, 4)
+        return v
+
+    found = [{k: plain(v) for k, v in r.items()} for r in DeltaTable(path).to_pyarrow_table().to_pylist()]
+    return sorted(found, key=lambda r: tuple(r[c] for c in order))
+
+
+def delta_count(path: str) -> int:
+    """Rows in an append-only Delta table, from its log's per-file statistics (no data file is read)."""
+    if not DeltaTable.is_deltatable(path):
+        return 0
+    return sum(pa.table(DeltaTable(path).get_add_actions(flatten=True)).column("num_records").to_pylist())
+
+
+def write_snapshot(path: str, number: int, stream_out: str, streams: dict[str, str], realtime_root: str) -> None:
+    """One snapshot of the live page's data (the stream tables' counts and the metrics' rows), written whole:
+    beside it, then renamed."""
     snapshot = {
         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "snapshot": number,
-        "stream": {k: spark.read.format("delta").load(f"{stream_out}/{k}").count() for k in streams},
-        "tables": realtime_rows(),
+        "stream": {k: delta_count(f"{stream_out}/{k}") for k in streams},
+        "tables": {m.name: delta_rows(f"{realtime_root}/{m.name}", m.order) for m in R.METRICS},
     }
     Path(path + ".tmp").write_text(json.dumps(snapshot))
     os.replace(path + ".tmp", path)
 
 
-def live(spark, path: str, stream_out: str, streams: dict[str, str], realtime_rows) -> int:
+def live(path: str, stream_out: str, streams: dict[str, str], realtime_root: str) -> int:
     """Writes the live page's data (the metrics' tables, the stream tables' counts) to `path` every 2 s until
     stdin says 'drain' (or closes). Returns how many snapshots it wrote."""
     import threading
@@ -71,15 +102,19 @@ def live(spark, path: str, stream_out: str, streams: dict[str, str], realtime_ro
 
     threading.Thread(target=wait_for_drain, daemon=True).start()
     snapshots = 0
+    took: list[float] = []
     while not stop.is_set():
+        started = time.perf_counter()
         try:
-            write_snapshot(spark, path, snapshots + 1, stream_out, streams, realtime_rows)
+            write_snapshot(path, snapshots + 1, stream_out, streams, realtime_root)
         except Exception as err:  # a table between commits: the next snapshot will do
             logging.getLogger("spark_pipeline").info("live snapshot skipped: %s", err)
         else:
             snapshots += 1
+            took.append(time.perf_counter() - started)
         stop.wait(2.0)
-    step(f"live: {snapshots} snapshots written; draining")
+    typical = f" (median {sorted(took)[len(took) // 2]:.1f}s each)" if took else ""
+    step(f"live: {snapshots} snapshots written{typical}; draining")
     return snapshots
 
 
@@ -112,7 +147,7 @@ def main() -> None:
     t0 = time.perf_counter()
     source = S.read_boto3_kinesis(spark, streams, args.region, args.kinesis_endpoint)
     # One state partition: the emulator, the services and Spark share this machine's cores (docs/benchmarks.md).
-    query = S.start_stream(spark, source, stream_out, checkpoint, streams, {"processingTime": "0 seconds"},
+    query = S.start_stream(spark, source, stream_out, checkpoint, streams, {"processingTime": "1 second"},
                            policy=policy, state_partitions=1)
     # The real-time metrics over the stream's tables, with windows of seconds so a short run shows several.
     metrics = S.start_metrics(spark, stream_out, checkpoint, {"processingTime": "2 seconds"}, R.LOCAL_WINDOWS,
@@ -125,12 +160,12 @@ def main() -> None:
     snapshots = 0
     if args.live_json:
         step("live: the stream and its real-time metrics are running")
-        snapshots = live(spark, args.live_json, stream_out, streams, realtime_rows)
+        snapshots = live(args.live_json, stream_out, streams, realtime_root)
     S.drain(query)
     R.drain(metrics)
     if args.live_json:
         # The page ends on the drained state.
-        write_snapshot(spark, args.live_json, snapshots + 1, stream_out, streams, realtime_rows)
+        write_snapshot(args.live_json, snapshots + 1, stream_out, streams, realtime_root)
     stream_counts = {k: spark.read.format("delta").load(f"{stream_out}/{k}").count() for k in streams}
     step(f"stream: tables {stream_counts} in {time.perf_counter() - t0:.0f}s")
     realtime = realtime_rows()

@@ -72,6 +72,10 @@ def test_metrics_equal_the_same_functions_on_the_whole_tables_and_a_restart_adds
              (2, post(3, "bob", "travel", "Chile")), (3, post(4, "cy", "art", "Chile", age=151))]
     land(spark, root, posts, extra_user_lines=[(3, "{not json")])
     run(spark, root, out, checkpoint)
+    # The metrics' jobs ran in a fair-scheduler pool of their own, as on Databricks (docs/cloud-contracts.md):
+    # the local session schedules FAIR, and a FIFO scheduler would have no pools.
+    all_pools = spark.sparkContext._jsc.sc().getAllPools()
+    assert "metrics" in {all_pools.apply(i).name() for i in range(all_pools.size())}
     for name in ("profile_popularity", "trending_categories", "ingest_health"):
         assertDataFrameEqual(table(spark, out, name), static(spark, root, name), checkRowOrder=False)
     ann = table(spark, out, "profile_popularity").where("poster_name = 'ann' AND window_start = '2026-12-03 12:00:00'")

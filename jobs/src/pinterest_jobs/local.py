@@ -59,6 +59,9 @@ def local_session(
         # Delta rebuilds table snapshots with 50 tasks by default: pure overhead on one machine.
         .config("spark.databricks.delta.snapshotPartitions", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
+        # As on Databricks, whose clusters schedule jobs FAIR (docs/cloud-contracts.md, "Streaming"): the
+        # clean query's and the metrics' scheduler pools share the cores instead of queueing in one FIFO.
+        .config("spark.scheduler.mode", "FAIR")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.extraJavaOptions", java_options)
