@@ -46,6 +46,7 @@ const network = new Network(
           existingPrivateSubnetIds: config.network.existingPrivateSubnetIds,
         }
       : {
+          region: new pulumi.Config("aws").require("region"),
           cidrBlock: config.network.vpcCidr,
           availabilityZoneCount: config.network.availabilityZoneCount,
           natGatewayMode: config.network.natGatewayMode,

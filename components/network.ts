@@ -1,10 +1,11 @@
 /**
- * Network: the private network every compute piece of the pipeline runs in. Either creates a VPC
- * (private subnets in two or three AZs, public subnets only for NAT, an S3 gateway endpoint so lake traffic
- * never leaves AWS's network, flow logs, and a default security group with no rules), or adopts an
- * existing VPC and its private subnets.
+ * Network: the private network every compute piece of the pipeline runs in. Either creates a VPC with
+ * awsx's `ec2.Vpc` (private subnets in two or three AZs, public subnets only for NAT, NAT per config, an S3
+ * gateway endpoint so lake traffic never leaves AWS's network), with flow logs and a default security group
+ * with no rules beside it; or adopts an existing VPC and its private subnets.
  */
 import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { ipv4ToInt, isPrivateCidr16to20, NatGatewayMode } from "./cidr";
 import { flowLogDeliveryPolicy, serviceTrustPolicy } from "./defaults";
@@ -21,6 +22,8 @@ export interface NetworkArgs {
   flowLogRetentionDays?: pulumi.Input<number>;
   /** KMS key encrypting the flow-log group (the stack's logs key). */
   logKmsKeyArn: pulumi.Input<string>;
+  /** Region of the created VPC (the stack's `aws:region`): names the S3 endpoint's service. Required unless existingVpcId. */
+  region?: string;
   /** Adopt this VPC instead of creating one. Default: create. Requires existingPrivateSubnetIds. */
   existingVpcId?: string;
   /** Private subnets (two or more AZs) of the adopted VPC. Default: none. Requires existingVpcId. */
@@ -72,8 +75,17 @@ export function validateNetworkArgs(args: Omit<NetworkArgs, "logKmsKeyArn">): vo
     if (args.existingPrivateSubnetIds!.length < 2) {
       throw new Error("existingPrivateSubnetIds must name subnets in at least two availability zones");
     }
+    if (args.region !== undefined) throw new Error("existingVpcId and region are mutually exclusive");
+  } else if (args.region === undefined || args.region === "") {
+    throw new Error("region is required to create a VPC (the stack's aws:region)");
   }
 }
+
+/** awsx's NAT strategy for each of our modes. */
+const NAT_STRATEGY: Record<NatGatewayMode, awsx.types.enums.ec2.NatGatewayStrategy> = {
+  single: "Single",
+  "per-az": "OnePerAz",
+};
 
 function intToIpv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
@@ -84,10 +96,13 @@ export class Network extends pulumi.ComponentResource {
   public readonly privateSubnetIds: pulumi.Output<string[]>;
   /** The same subnets one Output each: their number is known while the program runs (broker counts need it). */
   public readonly privateSubnets: pulumi.Output<string>[];
-  /** Route tables of the private subnets (empty when adopting: the adopted VPC owns its routing). */
-  public readonly privateRouteTableIds: pulumi.Output<string[]>;
   /** CIDR block of the VPC, for security-group rules. */
   public readonly vpcCidrBlock: pulumi.Output<string>;
+  /** The awsx VPC with its subnets, route tables, NAT gateways and S3 endpoint (undefined when adopting). */
+  public readonly vpc?: awsx.ec2.Vpc;
+  /** The VPC's flow log and its default security group, stripped of rules (undefined when adopting). */
+  public readonly flowLog?: aws.ec2.FlowLog;
+  public readonly defaultSecurityGroup?: aws.ec2.DefaultSecurityGroup;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:network:Network", name, {}, opts);
@@ -100,7 +115,6 @@ export class Network extends pulumi.ComponentResource {
       this.vpcCidrBlock = vpc.cidrBlock;
       this.privateSubnetIds = pulumi.output(args.existingPrivateSubnetIds!);
       this.privateSubnets = args.existingPrivateSubnetIds!.map((id) => pulumi.output(id));
-      this.privateRouteTableIds = pulumi.output([]);
       this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
       return;
     }
@@ -109,118 +123,38 @@ export class Network extends pulumi.ComponentResource {
     const azCount = args.availabilityZoneCount ?? 2;
     const natMode = args.natGatewayMode ?? "single";
     const plan = planSubnets(cidrBlock, azCount);
-    const zones = aws.getAvailabilityZonesOutput(
-      { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
-      { parent: this },
-    );
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-
-    const vpc = new aws.ec2.Vpc(
+    // Our own layout, as explicit CIDR blocks (awsx's "Explicit CIDR Blocks"): a private quarter per AZ, a
+    // small public subnet per AZ that holds only NAT. The S3 gateway endpoint goes on every route table of
+    // the VPC ("Auto" endpoint strategy), so lake traffic stays on AWS's network.
+    this.vpc = new awsx.ec2.Vpc(
       `${name}-vpc`,
-      { cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}-vpc` } },
+      {
+        cidrBlock,
+        numberOfAvailabilityZones: azCount,
+        subnetStrategy: "Auto",
+        subnetSpecs: [
+          { type: "Private", cidrBlocks: plan.privateCidrs, tags: { tier: "private" } },
+          { type: "Public", cidrBlocks: plan.publicCidrs, tags: { tier: "public" } },
+        ],
+        natGateways: { strategy: NAT_STRATEGY[natMode] },
+        vpcEndpointStrategy: "Auto",
+        vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway" }],
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags,
+      },
       { parent: this },
     );
+    const vpcId = this.vpc.vpcId;
+
     // Adopting the default security group with no rules strips AWS's allow-all-within-group default.
-    new aws.ec2.DefaultSecurityGroup(
+    this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(
       `${name}-default-sg`,
-      { vpcId: vpc.id, ingress: [], egress: [], tags: { ...tags, Name: `${name}-default-locked` } },
-      { parent: this },
-    );
-    const igw = new aws.ec2.InternetGateway(
-      `${name}-igw`,
-      { vpcId: vpc.id, tags: { ...tags, Name: `${name}-igw` } },
-      { parent: this },
-    );
-    const publicRoutes = new aws.ec2.RouteTable(
-      `${name}-public-rt`,
-      {
-        vpcId: vpc.id,
-        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
-        tags: { ...tags, Name: `${name}-public` },
-      },
+      { vpcId, ingress: [], egress: [], tags: { ...tags, Name: `${name}-default-locked` } },
       { parent: this },
     );
 
-    const publicSubnets: aws.ec2.Subnet[] = [];
-    const natGateways: aws.ec2.NatGateway[] = [];
-    const privateSubnets: aws.ec2.Subnet[] = [];
-    const privateRouteTables: aws.ec2.RouteTable[] = [];
-    for (let az = 0; az < azCount; az++) {
-      const zone = zones.names.apply((names) => names[az]);
-      const publicSubnet = new aws.ec2.Subnet(
-        `${name}-public-${az}`,
-        {
-          vpcId: vpc.id,
-          cidrBlock: plan.publicCidrs[az],
-          availabilityZone: zone,
-          mapPublicIpOnLaunch: false,
-          tags: { ...tags, Name: `${name}-public-${az}`, tier: "public" },
-        },
-        { parent: this },
-      );
-      new aws.ec2.RouteTableAssociation(
-        `${name}-public-${az}`,
-        { subnetId: publicSubnet.id, routeTableId: publicRoutes.id },
-        { parent: this },
-      );
-      publicSubnets.push(publicSubnet);
-      if (natMode === "per-az" || az === 0) {
-        const eip = new aws.ec2.Eip(
-          `${name}-nat-${az}`,
-          { domain: "vpc", tags: { ...tags, Name: `${name}-nat-${az}` } },
-          { parent: this },
-        );
-        natGateways.push(
-          new aws.ec2.NatGateway(
-            `${name}-nat-${az}`,
-            { allocationId: eip.id, subnetId: publicSubnet.id, tags: { ...tags, Name: `${name}-nat-${az}` } },
-            { parent: this, dependsOn: [igw] },
-          ),
-        );
-      }
-      const nat = natGateways[natMode === "per-az" ? az : 0];
-      const privateSubnet = new aws.ec2.Subnet(
-        `${name}-private-${az}`,
-        {
-          vpcId: vpc.id,
-          cidrBlock: plan.privateCidrs[az],
-          availabilityZone: zone,
-          mapPublicIpOnLaunch: false,
-          tags: { ...tags, Name: `${name}-private-${az}`, tier: "private" },
-        },
-        { parent: this },
-      );
-      const privateRoutes = new aws.ec2.RouteTable(
-        `${name}-private-rt-${az}`,
-        {
-          vpcId: vpc.id,
-          routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
-          tags: { ...tags, Name: `${name}-private-${az}` },
-        },
-        { parent: this },
-      );
-      new aws.ec2.RouteTableAssociation(
-        `${name}-private-${az}`,
-        { subnetId: privateSubnet.id, routeTableId: privateRoutes.id },
-        { parent: this },
-      );
-      privateSubnets.push(privateSubnet);
-      privateRouteTables.push(privateRoutes);
-    }
-
-    const region = aws.getRegionOutput({}, { parent: this });
-    new aws.ec2.VpcEndpoint(
-      `${name}-s3`,
-      {
-        vpcId: vpc.id,
-        serviceName: pulumi.interpolate`com.amazonaws.${region.region}.s3`,
-        vpcEndpointType: "Gateway",
-        routeTableIds: privateRouteTables.map((rt) => rt.id),
-        tags: { ...tags, Name: `${name}-s3` },
-      },
-      { parent: this },
-    );
-
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const flowLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
       { retentionInDays: args.flowLogRetentionDays ?? 30, kmsKeyId: args.logKmsKeyArn, tags },
@@ -228,22 +162,20 @@ export class Network extends pulumi.ComponentResource {
     );
     const { role: flowLogRole } = serviceRole(this, `${name}-flow-logs`, {
       // Flow logs send aws:SourceArn (the flow log; its id is not known before it exists).
-      trust: pulumi
-        .all([identity.accountId, aws.getRegionOutput({}, { parent: this }).region])
-        .apply(([accountId, region]) =>
-          serviceTrustPolicy(
-            "vpc-flow-logs.amazonaws.com",
-            accountId,
-            `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*`,
-          ),
+      trust: identity.accountId.apply((accountId) =>
+        serviceTrustPolicy(
+          "vpc-flow-logs.amazonaws.com",
+          accountId,
+          `arn:aws:ec2:${args.region}:${accountId}:vpc-flow-log/*`,
         ),
+      ),
       policy: flowLogGroup.arn.apply((arn) => flowLogDeliveryPolicy(arn)),
       tags,
     });
-    new aws.ec2.FlowLog(
+    this.flowLog = new aws.ec2.FlowLog(
       `${name}-flow-logs`,
       {
-        vpcId: vpc.id,
+        vpcId,
         trafficType: "ALL",
         logDestinationType: "cloud-watch-logs",
         logDestination: flowLogGroup.arn,
@@ -253,15 +185,12 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.vpcId = vpc.id;
-    this.vpcCidrBlock = vpc.cidrBlock;
-    this.privateSubnetIds = pulumi.all(privateSubnets.map((s) => s.id));
-    this.privateSubnets = privateSubnets.map((s) => s.id);
-    this.privateRouteTableIds = pulumi.all(privateRouteTables.map((rt) => rt.id));
-    this.registerOutputs({
-      vpcId: this.vpcId,
-      privateSubnetIds: this.privateSubnetIds,
-      privateRouteTableIds: this.privateRouteTableIds,
-    });
+    this.vpcId = vpcId;
+    this.vpcCidrBlock = pulumi.output(cidrBlock);
+    this.privateSubnetIds = this.vpc.privateSubnetIds;
+    this.privateSubnets = plan.privateCidrs.map((_, az) =>
+      this.vpc!.privateSubnetIds.apply((ids) => ids[az]),
+    );
+    this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds });
   }
 }

@@ -33,6 +33,8 @@ export interface GraphResource {
   id?: string;
   inputs: Record<string, unknown>;
   options: { protect?: boolean; deleteBeforeReplace?: boolean; ignoreChanges?: string[] };
+  /** A remote component's outputs (the synth records them; its children are made by its plugin). */
+  outputs?: Record<string, unknown>;
 }
 export interface SynthGraph {
   stack: string;
@@ -66,6 +68,9 @@ function policyResources(graph: SynthGraph): PolicyResource[] {
       asType: (cls: { __pulumiType?: string }) => (isTypeOf(r.type)(cls) ? r.inputs : undefined),
     } as unknown as PolicyResource;
     if (r.id !== undefined) byId.set(r.id, resource);
+    // A value of a remote component's outputs (awsx's vpcId) names the component, as an id names a resource.
+    for (const value of Object.values(r.outputs ?? {}).flat())
+      if (typeof value === "string" && value !== "") byId.set(value, resource);
     return resource;
   });
   for (const resource of out) {

@@ -197,6 +197,7 @@ export const NEUTRAL_TYPES: Record<string, string> = {
   "aws:ec2/natGateway:NatGateway": "egress only; nothing can reach in through it",
   "aws:ec2/routeTable:RouteTable": "routes between subnets, NAT and the internet gateway",
   "aws:ec2/routeTableAssociation:RouteTableAssociation": "puts a subnet on a route table",
+  "aws:ec2/route:Route": "one route of a route table (awsx's Vpc makes its routes this way)",
   "aws:ec2/subnet:Subnet": "an address range of the judged VPC",
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress; the ingress side is judged",
   "aws:iam/instanceProfile:InstanceProfile": "wraps a role, judged as a role",
@@ -781,13 +782,19 @@ export const RULES: Rule[] = [
       for (const c of cidrs) if (OPEN_CIDRS.has(text(c))) report(`admits ${text(c)}`);
     },
   ),
-  forType(
-    "aws:ec2/vpcEndpoint:VpcEndpoint",
+  forTypes(
     "vpc-endpoints-scoped",
     "VPC endpoints carry a policy narrower than AWS's default full access (AwsSolutions-VPC style: an endpoint is not a way out for any credentials).",
-    (props, report) => {
-      if (props.policy === undefined || props.policy === "")
-        report(`${text(props.serviceName ?? "the endpoint")} allows everything (no endpoint policy)`);
+    {
+      "aws:ec2/vpcEndpoint:VpcEndpoint": (p) => [p],
+      // awsx's Vpc creates the endpoints of its vpcEndpointSpecs (judged here when awsx's children are not
+      // visible, as in the offline synth; in a preview they are judged as endpoints too).
+      "awsx:ec2:Vpc": (p) => list(p.vpcEndpointSpecs as Props[] | undefined),
+    },
+    (endpoints, report) => {
+      for (const e of endpoints as Props[])
+        if (e.policy === undefined || e.policy === "")
+          report(`${text(e.serviceName ?? "the endpoint")} allows everything (no endpoint policy)`);
     },
   ),
   forType(
@@ -803,7 +810,10 @@ export const RULES: Rule[] = [
     name: "vpc-flow-logs",
     description: "Every VPC the stack creates logs its traffic (FSBP EC2.6).",
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-      for (const vpc of args.resources.filter((r) => r.type === "aws:ec2/vpc:Vpc")) {
+      // awsx's Vpc (a component) stands for the VPC it creates: a flow log on its vpcId depends on it.
+      for (const vpc of args.resources.filter(
+        (r) => r.type === "aws:ec2/vpc:Vpc" || r.type === "awsx:ec2:Vpc",
+      )) {
         const logs = companions(args.resources, "aws:ec2/flowLog:FlowLog", "vpcId", vpc, ["id"]);
         if (logs.length === 0) report(`VPC '${vpc.name}' has no flow log`, vpc.urn);
       }
@@ -996,7 +1006,7 @@ export const RULES: Rule[] = [
 
 // The stack-level rules' types (resource-level ones declare theirs as they are built).
 declare("apigw-throttled", ["aws:apigateway/stage:Stage", "aws:apigateway/methodSettings:MethodSettings"]);
-declare("vpc-flow-logs", ["aws:ec2/vpc:Vpc", "aws:ec2/flowLog:FlowLog"]);
+declare("vpc-flow-logs", ["aws:ec2/vpc:Vpc", "awsx:ec2:Vpc", "aws:ec2/flowLog:FlowLog"]);
 declare("apigw-behind-waf", ["aws:apigateway/stage:Stage", "aws:wafv2/webAclAssociation:WebAclAssociation"]);
 declare("waf-managed-rules-rate-limited-logged", [
   "aws:wafv2/webAcl:WebAcl",

@@ -11,6 +11,8 @@ export interface Suppression {
   name: string;
   /** Stacks it applies to; absent: every stack. */
   stacks?: string[];
+  /** Set on a child of a remote component (awsx's Vpc makes its own): only a preview sees it, not the synth. */
+  previewOnly?: true;
   reason: string;
 }
 
@@ -50,13 +52,17 @@ export const SUPPRESSIONS: Suppression[] = [
     reason:
       "API Gateway's account-wide logging role is the one AWS documents, with AWS's managed AmazonAPIGatewayPushToCloudWatchLogs: one role per account and region serves every API's logs (docs/cloud-contracts.md, Trust conditions).",
   },
-  {
+  ...[
+    // The S3 gateway endpoint: declared in awsx's Vpc (judged on its specs offline), created by awsx under
+    // the endpoint's service name (judged on the endpoint in a preview).
+    { type: "awsx:ec2:Vpc", name: "*-vpc" },
+    { type: "aws:ec2/vpcEndpoint:VpcEndpoint", name: "com.amazonaws.*.s3", previewOnly: true as const },
+  ].map((where) => ({
     rule: "vpc-endpoints-scoped",
-    type: "aws:ec2/vpcEndpoint:VpcEndpoint",
-    name: "*-s3",
+    ...where,
     reason:
       "MWAA's workers run in these subnets and fetch image layers and packages from AWS-owned buckets that AWS does not list for MWAA (docs/cloud-contracts.md, Edge); a narrower endpoint policy could fail the environment's creation. Every role of the stack is granted S3 on the stack's own buckets only, which is what bounds S3 access.",
-  },
+  })),
 ];
 
 export const MIN_REASON_LENGTH = 20;

@@ -27,6 +27,8 @@ export interface RecordedResource {
   state: Record<string, unknown>;
   /** The resource options the engine was sent that change how it is created, updated or deleted. */
   options: RecordedOptions;
+  /** A remote component's mocked outputs (what its plugin would answer); absent for every other resource. */
+  outputs?: Record<string, unknown>;
 }
 
 /**
@@ -87,6 +89,37 @@ const ec2Id =
     const id = `${prefix}-${hex(seed, 17)}`;
     return { id, state: arnKind ? { arn: `arn:aws:ec2:${region}:${account}:${arnKind}/${id}` } : {} };
   };
+
+/**
+ * Outputs of remote components: a multi-language component runs in its provider's plugin, so under mocks the
+ * engine hands the whole component to `newResource` and its children are never created. These answer what
+ * the program reads, shaped by the component's documented outputs.
+ */
+const COMPONENT_FACTORIES: Record<string, StateFactory> = {
+  // awsx's ec2.Vpc (https://www.pulumi.com/registry/packages/awsx/api-docs/ec2/vpc/): one subnet of each
+  // spec per AZ, ids in AZ order; the AZ count is numberOfAvailabilityZones (default 3) or, with explicit
+  // layouts, the length of each spec's cidrBlocks.
+  "awsx:ec2:Vpc": (_name, inputs, { seed }) => {
+    type Spec = { type: string; cidrBlocks?: string[] };
+    const specs = (inputs.subnetSpecs as Spec[] | undefined) ?? [{ type: "Private" }, { type: "Public" }];
+    const zones = Number(inputs.numberOfAvailabilityZones ?? specs[0]?.cidrBlocks?.length ?? 3);
+    const ids = (type: string) =>
+      specs
+        .filter((s) => s.type === type)
+        .flatMap((_, i) =>
+          Array.from({ length: zones }, (_z, az) => `subnet-${hex(`${seed}/${type}/${i}/${az}`, 17)}`),
+        );
+    return {
+      id: "",
+      state: {
+        vpcId: `vpc-${hex(seed, 17)}`,
+        privateSubnetIds: ids("Private"),
+        publicSubnetIds: ids("Public"),
+        isolatedSubnetIds: ids("Isolated"),
+      },
+    };
+  },
+};
 
 const STATE_FACTORIES: Record<string, StateFactory> = {
   "aws:s3/bucket:Bucket": (name, inputs, { region, seed }) => {
@@ -393,6 +426,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     const seed = `${args.type}::${args.name}`;
     let id: string | undefined;
     let computed: Record<string, unknown> = {};
+    const remote = !args.custom && COMPONENT_FACTORIES[args.type] !== undefined;
     if (args.custom) {
       const factory = STATE_FACTORIES[args.type];
       const made = factory
@@ -400,6 +434,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         : { id: `${args.name}-${hex(seed, 8)}`, state: {} };
       id = made.id;
       computed = made.state;
+    } else if (remote) {
+      computed = COMPONENT_FACTORIES[args.type](args.name, inputs, {
+        region: this.region,
+        account: this.account,
+        seed,
+      }).state;
     }
     const state = { ...inputs, ...computed };
     this.resources.push({
@@ -412,6 +452,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       inputs: maskSecrets(inputs) as Record<string, unknown>,
       state,
       options: {},
+      ...(remote ? { outputs: computed } : {}),
     });
     return { id, state };
   }

@@ -13,7 +13,9 @@ import { installMocks, maskSecrets, RecordedResource, SECRET_PLACEHOLDER, settle
 export interface SynthGraph {
   project: string;
   stack: string;
-  resources: Array<Pick<RecordedResource, "urn" | "type" | "name" | "parent" | "id" | "inputs" | "options">>;
+  resources: Array<
+    Pick<RecordedResource, "urn" | "type" | "name" | "parent" | "id" | "inputs" | "options" | "outputs">
+  >;
   outputs: Record<string, unknown>;
 }
 
@@ -72,7 +74,7 @@ export async function synthStack(projectDir: string, stack: string): Promise<Syn
     stack,
     // Sorted by URN: registration order varies between runs, and a pull request should diff only real changes.
     resources: mocks.resources
-      .map(({ urn, type, name, parent, id, inputs, options }) => ({
+      .map(({ urn, type, name, parent, id, inputs, options, outputs }) => ({
         urn,
         type,
         name,
@@ -80,6 +82,8 @@ export async function synthStack(projectDir: string, stack: string): Promise<Syn
         id,
         inputs,
         options,
+        // A remote component's outputs (awsx's VPC id and subnets): what the resources beside it refer to.
+        ...(outputs ? { outputs } : {}),
       }))
       .sort((a, b) => a.urn.localeCompare(b.urn)),
     outputs,

@@ -21,8 +21,9 @@ describe("offline synth", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   for (const [stack, expected] of [
-    ["dev", { resources: 229, subnets: 4, nats: 1, azs: ["eu-west-1a", "eu-west-1b"] }],
-    ["prod", { resources: 244, subnets: 6, nats: 3, azs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }],
+    // The network is awsx's Vpc (one resource here; its plugin makes the subnets, NAT gateways and routes).
+    ["dev", { resources: 214, subnets: 4, nat: "Single", azs: 2 }],
+    ["prod", { resources: 220, subnets: 6, nat: "OnePerAz", azs: 3 }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -32,12 +33,15 @@ describe("offline synth", () => {
       assert.equal(graph.stack, stack);
       assert.equal(graph.resources.length, expected.resources);
       const ofType = (t: string) => graph.resources.filter((r) => r.type === t);
-      assert.equal(ofType("aws:ec2/subnet:Subnet").length, expected.subnets);
-      assert.equal(ofType("aws:ec2/natGateway:NatGateway").length, expected.nats);
-      assert.deepEqual(
-        [...new Set(ofType("aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone))].sort(),
-        expected.azs,
+      const [vpc] = ofType("awsx:ec2:Vpc");
+      const specs = vpc.inputs.subnetSpecs as Array<{ cidrBlocks: string[] }>;
+      assert.equal(
+        specs.reduce((n, spec) => n + spec.cidrBlocks.length, 0),
+        expected.subnets,
       );
+      assert.deepEqual(vpc.inputs.natGateways, { strategy: expected.nat });
+      assert.equal(vpc.inputs.numberOfAvailabilityZones, expected.azs);
+      assert.equal((vpc.outputs!.privateSubnetIds as string[]).length, expected.azs);
       const components = new Set(
         graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn),
       );
@@ -89,8 +93,8 @@ describe("offline synth", () => {
         new RegExp(`^arn:aws:s3:::pinpipe-${stack}-lake-[0-9a-f]{7}$`),
       );
       assert.match(stdout, new RegExp(`Stack pinterest-pipeline/${stack}: ${expected.resources} resources`));
-      assert.match(stdout, new RegExp(`^ +${expected.subnets}  aws:ec2/subnet:Subnet$`, "m"));
-      assert.match(stdout, /^ {2}\+ aws:ec2\/vpc:Vpc {2}pinpipe-/m);
+      assert.match(stdout, /^ +1 {2}awsx:ec2:Vpc$/m);
+      assert.match(stdout, /^ {2}\+ awsx:ec2:Vpc {2}pinpipe-/m);
       // The committed graph is this graph: a pull request that changes the infrastructure shows it.
       const committed = committedGraphPath(ROOT, stack);
       const now = fs.readFileSync(out, "utf8");
