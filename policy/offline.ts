@@ -35,6 +35,8 @@ export interface GraphResource {
   options: { protect?: boolean; deleteBeforeReplace?: boolean; ignoreChanges?: string[] };
   /** A remote component's outputs (the synth records them; its children are made by its plugin). */
   outputs?: Record<string, unknown>;
+  /** URN of the parent, as the synth records it. */
+  parent?: string | null;
 }
 export interface SynthGraph {
   stack: string;
@@ -68,10 +70,18 @@ function policyResources(graph: SynthGraph): PolicyResource[] {
       asType: (cls: { __pulumiType?: string }) => (isTypeOf(r.type)(cls) ? r.inputs : undefined),
     } as unknown as PolicyResource;
     if (r.id !== undefined) byId.set(r.id, resource);
-    // A value of a remote component's outputs (awsx's vpcId) names the component, as an id names a resource.
-    for (const value of Object.values(r.outputs ?? {}).flat())
-      if (typeof value === "string" && value !== "") byId.set(value, resource);
     return resource;
+  });
+  // A value of a remote component's outputs (awsx's vpcId) names the component, as an id names a resource;
+  // it wins over a child with that id, as in the engine, where dependencies stop at a remote component.
+  custom.forEach((r, i) => {
+    for (const value of Object.values(r.outputs ?? {}).flat())
+      if (typeof value === "string" && value !== "") byId.set(value, out[i]);
+  });
+  const byUrn = new Map(out.map((r) => [r.urn, r]));
+  custom.forEach((r, i) => {
+    const parent = r.parent ? byUrn.get(r.parent) : undefined;
+    if (parent) (out[i] as { parent?: PolicyResource }).parent = parent;
   });
   for (const resource of out) {
     const deps: Record<string, PolicyResource[]> = {};

@@ -810,11 +810,15 @@ export const RULES: Rule[] = [
     name: "vpc-flow-logs",
     description: "Every VPC the stack creates logs its traffic (FSBP EC2.6).",
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-      // awsx's Vpc (a component) stands for the VPC it creates: a flow log on its vpcId depends on it.
+      // awsx's Vpc (a remote component) stands for the VPC it creates: a flow log on its vpcId depends on the
+      // component, never on the child VPC (the SDK's dependencies stop at a remote component), so the child
+      // is logged when its parent component is.
       for (const vpc of args.resources.filter(
         (r) => r.type === "aws:ec2/vpc:Vpc" || r.type === "awsx:ec2:Vpc",
       )) {
-        const logs = companions(args.resources, "aws:ec2/flowLog:FlowLog", "vpcId", vpc, ["id"]);
+        const owner =
+          vpc.type === "aws:ec2/vpc:Vpc" && vpc.parent?.type === "awsx:ec2:Vpc" ? vpc.parent : vpc;
+        const logs = companions(args.resources, "aws:ec2/flowLog:FlowLog", "vpcId", owner, ["id"]);
         if (logs.length === 0) report(`VPC '${vpc.name}' has no flow log`, vpc.urn);
       }
     },

@@ -36,6 +36,8 @@ interface Res {
   options?: SynthGraph["resources"][number]["options"];
   /** A remote component's outputs, as the synth records them. */
   outputs?: Record<string, unknown>;
+  /** Name of its parent in the same graph. */
+  parent?: string;
 }
 
 function graph(resources: Res[], stack = "t"): SynthGraph {
@@ -47,7 +49,9 @@ function graph(resources: Res[], stack = "t"): SynthGraph {
       urn: `urn:pulumi:${stack}::pinterest-pipeline::pinterest-pipeline:x:C$${r.type}::${r.name}`,
       type: r.type,
       name: r.name,
-      parent: null,
+      parent: r.parent
+        ? `urn:pulumi:${stack}::pinterest-pipeline::pinterest-pipeline:x:C$${resources.find((p) => p.name === r.parent)!.type}::${r.parent}`
+        : null,
       id: r.id,
       inputs: r.inputs,
       options: r.options ?? {},
@@ -817,10 +821,19 @@ describe("policy pack (policy/)", () => {
     });
   });
 
-  it("counts a flow log on awsx's VPC: the component's vpcId output names it", async () => {
-    const vpc = { type: "awsx:ec2:Vpc", name: "vpc", inputs: {}, outputs: { vpcId: "vpc-2" } };
-    const logged = graph([vpc, ...one("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-2" })]);
+  it("counts a flow log on awsx's VPC for the component and, in a preview, for the VPC it made", async () => {
+    const vpc = { type: "awsx:ec2:Vpc", name: "net", inputs: {}, outputs: { vpcId: "vpc-2" } };
+    // In a preview the pack also sees awsx's child VPC; the flow log depends on the component, not on it.
+    const child = { type: "aws:ec2/vpc:Vpc", name: "net-vpc", id: "vpc-2", inputs: {}, parent: "net" };
+    const logged = graph([vpc, child, ...one("aws:ec2/flowLog:FlowLog", { vpcId: "vpc-2" })]);
     assert.deepEqual(onlyRule(await checkGraph(logged, unsuppressed), "vpc-flow-logs"), []);
+    const unlogged = graph([vpc, child]);
+    assert.deepEqual(
+      onlyRule(await checkGraph(unlogged, unsuppressed), "vpc-flow-logs")
+        .map((v) => v.message)
+        .sort(),
+      ["VPC 'net' has no flow log", "VPC 'net-vpc' has no flow log"],
+    );
   });
 
   describe("the stacks", function () {
