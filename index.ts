@@ -10,6 +10,7 @@ import { protectStateful, replaceNamedDeleteFirst } from "./components/protect";
 import { BATCH_DAG_ID, BatchLakehouse } from "./components/batchLakehouse";
 import { JobCode } from "./components/databricksJobs";
 import { standardTags } from "./components/defaults";
+import { streamNames, topicNames } from "./components/names";
 import { KafkaIngest } from "./components/kafkaIngest";
 import { KinesisIngest } from "./components/kinesisIngest";
 import { IngestEdge } from "./components/ingestEdge";
@@ -63,10 +64,14 @@ const apiGatewayAccount = config.manageApiGatewayAccount
   ? new ApiGatewayAccount(config.namePrefix, { tags }, lifecycle)
   : undefined;
 
+// The topics and streams, named once: every piece below receives these names, none rebuilds them.
+const topics = topicNames(config.namePrefix);
+const streams = streamNames(config.namePrefix);
+
 const kafkaIngest = new KafkaIngest(
   config.namePrefix,
   {
-    topicPrefix: config.namePrefix,
+    topics,
     vpcId: network.vpcId,
     subnetIds: network.privateSubnets,
     lakeBucketName: lake.bucketName,
@@ -99,7 +104,7 @@ const kafkaIngest = new KafkaIngest(
 const kinesisIngest = new KinesisIngest(
   config.namePrefix,
   {
-    streamPrefix: config.namePrefix,
+    streams,
     mode: config.kinesis.mode,
     shardCount: config.kinesis.shardCount,
     retentionHours: config.kinesis.retentionHours,
@@ -161,7 +166,7 @@ const batch = new BatchLakehouse(
     lakeBucketArn: lake.bucketArn,
     kmsKeyArn: lake.kmsKeyArn,
     secretsKmsKeyArn: lake.secretsKmsKeyArn,
-    topicPrefix: config.namePrefix,
+    topics: kafkaIngest.topics,
     qualityPolicy: config.qualityPolicy,
     sparkVersion: config.databricksRuntime,
     nodeType: config.batch.nodeType,
@@ -198,7 +203,7 @@ const stream = new StreamLakehouse(
   {
     namePrefix: config.namePrefix,
     code,
-    streamPrefix: config.namePrefix,
+    streams: kinesisIngest.streamNames,
     streamArns: kinesisIngest.streamArns,
     streamKmsKeyArn: lake.kmsKeyArn,
     lakeBucketName: lake.bucketName,

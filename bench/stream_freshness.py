@@ -33,8 +33,10 @@ sys.path.insert(0, str(ROOT / "local"))
 from kinesis_local import KinesisLocal  # noqa: E402
 from pinterest_jobs import stream as S  # noqa: E402
 from pinterest_jobs.local import delta_jars, local_session  # noqa: E402
+from pinterest_jobs.names import KINDS  # noqa: E402
 
-PREFIX = "bench"
+#: The bench's own streams, one per kind.
+STREAMS = {kind: f"bench-{kind}" for kind in KINDS}
 API_KEY = "bench-key"
 
 
@@ -42,7 +44,7 @@ def start_api(kinesis: KinesisLocal, log_dir: Path) -> tuple[subprocess.Popen, s
     log = open(log_dir / "kinesis-api.log", "w")
     proc = subprocess.Popen(
         ["node", "-r", "ts-node/register", "local/kinesisApiServer.ts", "--kinesis", kinesis.endpoint,
-         "--streams", ",".join(S.stream_names(PREFIX).values()), "--region", kinesis.region, "--api-key", API_KEY],
+         "--streams", ",".join(STREAMS.values()), "--region", kinesis.region, "--api-key", API_KEY],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
     return proc, json.loads(line)["url"]
@@ -163,7 +165,7 @@ def main() -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     work = Path(tempfile.mkdtemp(prefix="stream-bench-", dir=ROOT / ".cache"))
-    kinesis = KinesisLocal(work, {name: 1 for name in S.stream_names(PREFIX).values()})
+    kinesis = KinesisLocal(work, {name: 1 for name in STREAMS.values()})
     api = None
     queries = []
     try:
@@ -174,7 +176,7 @@ def main() -> None:
         sent: dict[tuple[str, int], float] = {}
         out, checkpoint = str(work / "delta"), str(work / "checkpoint")
 
-        streams = S.stream_names(PREFIX)
+        streams = STREAMS
         source = S.read_boto3_kinesis(spark, streams, kinesis.region, kinesis.endpoint)
         trigger = S.parse_trigger(args.trigger) if args.trigger != "0s" else {"processingTime": "0 seconds"}
         committed = CommitLog(out, streams)

@@ -13,7 +13,7 @@ import { Faker, en } from "@faker-js/faker";
 import { z } from "zod";
 import { EVENT_KINDS, EventKind } from "../components/events";
 import { DEFAULT_DELIVERY, DeliveryOptions } from "../emulator/deliver";
-import { endpointsFor, stackOutputsSchema } from "../emulator/outputs";
+import { endpointsFor, namesPerKind, stackOutputsSchema } from "../emulator/outputs";
 import { runEmulator, RunSummary } from "../emulator/run";
 import { generatePost, postOfRows } from "../emulator/seed";
 import type { Post } from "../emulator/source";
@@ -78,9 +78,9 @@ export const DAG_ID = "pinterest_batch_daily";
 /** The outputs the test reads; the rest of the stack's outputs are ignored. */
 export const e2eOutputsSchema = stackOutputsSchema.extend({
   kafkaRestUrl: z.url(),
-  kafkaTopics: z.array(z.string().min(1)),
+  kafkaTopics: namesPerKind("kafkaTopics"),
   kinesisApiUrl: z.url(),
-  kinesisStreams: z.array(z.string().min(1)),
+  kinesisStreams: namesPerKind("kinesisStreams"),
   apiKey: z.string().min(1),
   batchJobId: z.coerce.number().int().positive(),
   streamJobId: z.coerce.number().int().positive(),

@@ -10,11 +10,20 @@ import type { EventKind } from "../components/events";
 
 const run = promisify(execFile);
 
+/** A name per record kind, as the program outputs them (it names topics and streams once: components/names.ts). */
+export const namesPerKind = (what: string) =>
+  z.object(
+    { pin: z.string().min(1), geo: z.string().min(1), user: z.string().min(1) },
+    {
+      error: `${what} must map pin, geo and user to their names (stacks deployed before the outputs became maps: run pulumi up)`,
+    },
+  );
+
 export const stackOutputsSchema = z.object({
   kafkaRestUrl: z.url().optional(),
-  kafkaTopics: z.array(z.string().min(1)).optional(),
+  kafkaTopics: namesPerKind("kafkaTopics").optional(),
   kinesisApiUrl: z.url().optional(),
-  kinesisStreams: z.array(z.string().min(1)).optional(),
+  kinesisStreams: namesPerKind("kinesisStreams").optional(),
   apiKey: z.string().min(1).optional(),
 });
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;
@@ -30,19 +39,6 @@ export interface Endpoints {
 /** Thrown for bad input the user must fix: the CLI prints the message alone and exits 2. */
 export class UsageError extends Error {}
 
-function bySuffix(names: string[], separator: string, what: string): Record<EventKind, string> {
-  const found = {} as Record<EventKind, string>;
-  for (const kind of ["pin", "geo", "user"] as const) {
-    const name = names.find((n) => n.endsWith(`${separator}${kind}`));
-    if (!name)
-      throw new UsageError(
-        `the outputs' ${what} have no ${kind} entry (a name ending in '${separator}${kind}')`,
-      );
-    found[kind] = name;
-  }
-  return found;
-}
-
 export function endpointsFor(outputs: StackOutputs, targets: Target[]): Endpoints {
   const endpoints: Endpoints = { apiKey: outputs.apiKey };
   if (targets.includes("kafka")) {
@@ -53,7 +49,7 @@ export function endpointsFor(outputs: StackOutputs, targets: Target[]): Endpoint
     }
     endpoints.kafka = {
       url: outputs.kafkaRestUrl.replace(/\/$/, ""),
-      topics: bySuffix(outputs.kafkaTopics, ".", "kafkaTopics"),
+      topics: { ...outputs.kafkaTopics },
     };
   }
   if (targets.includes("kinesis")) {
@@ -64,7 +60,7 @@ export function endpointsFor(outputs: StackOutputs, targets: Target[]): Endpoint
     }
     endpoints.kinesis = {
       url: outputs.kinesisApiUrl.replace(/\/$/, ""),
-      streams: bySuffix(outputs.kinesisStreams, "-", "kinesisStreams"),
+      streams: { ...outputs.kinesisStreams },
     };
   }
   return endpoints;

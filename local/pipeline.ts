@@ -14,6 +14,7 @@ import { generateMersenne53Randomizer } from "@faker-js/faker";
 import { Kafka, logLevel } from "kafkajs";
 import type { Pool } from "mysql2/promise";
 import { EVENT_KINDS, EventKind } from "../components/events";
+import { streamNames, topicNames } from "../components/names";
 import { kafkaGateway, KafkaGateway } from "../components/kafkaIngest/runtime/kafkaGateway";
 import { RestIngestServer, startRestIngestServer } from "./kafkaRestServer";
 import { KinesisApiServer, startKinesisApiServer } from "./kinesisApi";
@@ -41,10 +42,9 @@ export const LOCAL_PREFIX = "pinpipe-local";
 export const DEFAULT_STATE_DIR = path.join(REPO_ROOT, ".state", "local");
 const REGION = "eu-west-1";
 
-export const topicNames = (): Record<EventKind, string> =>
-  Object.fromEntries(EVENT_KINDS.map((k) => [k, `${LOCAL_PREFIX}.${k}`])) as Record<EventKind, string>;
-export const streamNames = (): Record<EventKind, string> =>
-  Object.fromEntries(EVENT_KINDS.map((k) => [k, `${LOCAL_PREFIX}-${k}`])) as Record<EventKind, string>;
+/** The local stack's topics and streams, named by the program's rule once; everything below takes these. */
+export const LOCAL_TOPICS = topicNames(LOCAL_PREFIX);
+export const LOCAL_STREAMS = streamNames(LOCAL_PREFIX);
 
 export interface StatePaths {
   root: string;
@@ -136,7 +136,7 @@ export async function upLocalStack(stateDir: string, log: Log): Promise<LocalSta
       KafkaBroker.launch({ stateDir: path.join(stateDir, "kafka") }),
     );
     stops.push(() => broker.stop());
-    const topics = topicNames();
+    const topics = LOCAL_TOPICS;
     const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -162,7 +162,7 @@ export async function upLocalStack(stateDir: string, log: Log): Promise<LocalSta
     await sink.start();
     stops.push(() => sink.stop());
     log(`REST ingest ${restIngest.url}, lake sink -> ${path.relative(REPO_ROOT, paths.lake)}`);
-    const streams = streamNames();
+    const streams = LOCAL_STREAMS;
     const kinesis = await timed("kinesis-local up", () =>
       KinesisLocal.launch({
         stateDir: path.join(stateDir, "kinesis"),
@@ -181,9 +181,9 @@ export async function upLocalStack(stateDir: string, log: Log): Promise<LocalSta
     stops.push(() => kinesisApi.close());
     const outputs: Required<StackOutputs> = {
       kafkaRestUrl: restIngest.url,
-      kafkaTopics: Object.values(topics),
+      kafkaTopics: topics,
       kinesisApiUrl: kinesisApi.url,
-      kinesisStreams: Object.values(streams),
+      kinesisStreams: streams,
       apiKey,
     };
     fs.writeFileSync(paths.outputs, `${JSON.stringify(outputs, null, 2)}\n`, { mode: 0o600 });
@@ -215,7 +215,7 @@ export async function topicCounts(bootstrap: string): Promise<Record<EventKind, 
   try {
     const counts = {} as Record<EventKind, number>;
     for (const kind of EVENT_KINDS) {
-      const offsets = await admin.fetchTopicOffsets(topicNames()[kind]);
+      const offsets = await admin.fetchTopicOffsets(LOCAL_TOPICS[kind]);
       counts[kind] = offsets.reduce((n, o) => n + Number(o.high), 0);
     }
     return counts;
@@ -228,7 +228,7 @@ export async function topicCounts(bootstrap: string): Promise<Record<EventKind, 
 export function lakeCounts(lakeDir: string): Record<EventKind, number> {
   const counts = {} as Record<EventKind, number>;
   for (const kind of EVENT_KINDS) {
-    const topicDir = path.join(lakeDir, "topics", topicNames()[kind]);
+    const topicDir = path.join(lakeDir, "topics", LOCAL_TOPICS[kind]);
     let n = 0;
     if (fs.existsSync(topicDir)) {
       for (const partition of fs.readdirSync(topicDir)) {
@@ -295,7 +295,7 @@ function startSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Spark
   const args = [
     path.join(REPO_ROOT, "local", "spark_pipeline.py"),
     ...["--lake", paths.lake, "--delta", paths.delta, "--checkpoints", paths.checkpoints],
-    ...["--topic-prefix", LOCAL_PREFIX, "--stream-prefix", LOCAL_PREFIX],
+    ...["--topics", JSON.stringify(LOCAL_TOPICS), "--streams", JSON.stringify(LOCAL_STREAMS)],
     ...["--kinesis-endpoint", kinesisEndpoint, "--region", REGION, "--report-json", paths.reportJson],
     ...["--live-json", paths.liveJson],
   ];

@@ -3,7 +3,8 @@ running live while the emulator posts (with --live-json, until 'drain' on stdin)
 over the local lake; then everything the report needs as one JSON document.
 
     .venv/bin/python local/spark_pipeline.py --lake .state/lake --delta .state/delta \
-        --checkpoints .state/checkpoints --topic-prefix pinpipe-local --stream-prefix pinpipe-local \
+        --checkpoints .state/checkpoints --topics '{"pin": "pinpipe-local.pin", ...}' \
+        --streams '{"pin": "pinpipe-local-pin", ...}' \
         --kinesis-endpoint http://127.0.0.1:4567 --region eu-west-1 --report-json .state/report.json \
         [--live-json .state/live.json]
 
@@ -28,6 +29,7 @@ from pinterest_jobs import realtime as R
 from pinterest_jobs import stream as S
 from pinterest_jobs.batch import GOLD_TABLES, run_batch
 from pinterest_jobs.cleaning import FIELD_NULLED, ROW_QUARANTINED, parse_policy
+from pinterest_jobs.names import parse_names
 from pyspark.sql import functions as F
 from pinterest_jobs.local import local_session
 
@@ -120,7 +122,7 @@ def live(path: str, stream_out: str, streams: dict[str, str], realtime_root: str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for flag in ("--lake", "--delta", "--checkpoints", "--topic-prefix", "--stream-prefix", "--kinesis-endpoint",
+    for flag in ("--lake", "--delta", "--checkpoints", "--topics", "--streams", "--kinesis-endpoint",
                  "--report-json"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--region", default="eu-west-1")
@@ -130,6 +132,8 @@ def main() -> None:
     args = parser.parse_args()
     try:
         policy = parse_policy(args.quality_policy)
+        topics = parse_names(args.topics, "--topics")
+        streams = parse_names(args.streams, "--streams")
     except ValueError as err:
         parser.error(str(err))
     logging.basicConfig(level=logging.WARNING)
@@ -142,7 +146,6 @@ def main() -> None:
 
     stream_out = f"{args.delta}/stream"
     checkpoint = f"{args.checkpoints}/stream"
-    streams = S.stream_names(args.stream_prefix)
     realtime_root, _ = S.realtime_paths(stream_out, checkpoint)
     t0 = time.perf_counter()
     source = S.read_boto3_kinesis(spark, streams, args.region, args.kinesis_endpoint)
@@ -172,7 +175,6 @@ def main() -> None:
     step(f"realtime: {', '.join(f'{k} {len(v)} rows' for k, v in realtime.items())}")
 
     batch_out = f"{args.delta}/batch"
-    topics = {kind: f"{args.topic_prefix}.{kind}" for kind in ("pin", "geo", "user")}
     t0 = time.perf_counter()
     result = run_batch(spark, args.lake, batch_out, topics, policy)
     step(f"batch: {sum(result.raw.values())} raw records -> silver {result.silver}, "

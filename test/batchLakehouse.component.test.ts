@@ -5,6 +5,7 @@
  * uses, the connection as a Pulumi secret), and no access keys anywhere. What mocks cannot prove: that
  * Databricks and MWAA accept these inputs; the DAG and the job's code are tested for real in test/python.
  */
+import { topicNames } from "../components/names";
 import { strict as assert } from "node:assert";
 import { OptionsRecorder } from "./fixtures/options";
 import * as fs from "node:fs";
@@ -52,7 +53,7 @@ function baseArgs(overrides: Partial<Args> = {}): Args {
     lakeBucketArn: LAKE_ARN,
     kmsKeyArn: KEY,
     secretsKmsKeyArn: SECRETS_KEY,
-    topicPrefix: "pp",
+    topics: topicNames("pp"),
     qualityPolicy: {},
     sparkVersion: "17.3.x-scala2.13",
     nodeType: "m5d.xlarge",
@@ -189,7 +190,7 @@ describe("BatchLakehouse (mocks)", () => {
       baseParameters: {
         lake: "s3://pp-lake",
         out: "s3://pp-lake/delta/batch",
-        topic_prefix: "pp",
+        topics: '{"pin":"pp.pin","geo":"pp.geo","user":"pp.user"}',
         // Every rule named, with the default where the stack names none.
         quality_policy: JSON.stringify(Object.fromEntries(QUALITY_RULE_IDS.map((r) => [r, "null"]))),
       },

@@ -175,7 +175,8 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
     const closers: Array<() => Promise<void>> = [];
     let outputs: Record<string, unknown>;
     const topics = { "e2e-t.pin": "pin", "e2e-t.geo": "geo", "e2e-t.user": "user" } as const;
-    const streams = ["e2e-t-pin", "e2e-t-geo", "e2e-t-user"];
+    const streamOf = { pin: "e2e-t-pin", geo: "e2e-t-geo", user: "e2e-t-user" };
+    const streams = Object.values(streamOf);
 
     before(async () => {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-twins-"));
@@ -206,9 +207,9 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
       outputs = {
         ...OUTPUTS_BASE,
         kafkaRestUrl: rest.url,
-        kafkaTopics: Object.keys(topics),
+        kafkaTopics: Object.fromEntries(Object.entries(topics).map(([topic, kind]) => [kind, topic])),
         kinesisApiUrl: api.url,
-        kinesisStreams: streams,
+        kinesisStreams: streamOf,
         apiKey: "e2e-key",
         unrelatedOutput: "ignored",
       };
@@ -465,9 +466,9 @@ describe("cloud end-to-end test: its logic, with fakes at the edges", function (
 /** Outputs whose ingest URLs lead nowhere (port 9 on loopback): for runs that stop before posting. */
 const fakeIngestOutputs = {
   kafkaRestUrl: "http://127.0.0.1:9",
-  kafkaTopics: ["e2e-t.pin", "e2e-t.geo", "e2e-t.user"],
+  kafkaTopics: { pin: "e2e-t.pin", geo: "e2e-t.geo", user: "e2e-t.user" },
   kinesisApiUrl: "http://127.0.0.1:9",
-  kinesisStreams: ["e2e-t-pin", "e2e-t-geo", "e2e-t-user"],
+  kinesisStreams: { pin: "e2e-t-pin", geo: "e2e-t-geo", user: "e2e-t-user" },
   apiKey: "k",
 };
 

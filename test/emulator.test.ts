@@ -125,9 +125,9 @@ class FlakyTarget {
   outputs() {
     return {
       kafkaRestUrl: this.url,
-      kafkaTopics: ["t.pin", "t.geo", "t.user"],
+      kafkaTopics: { pin: "t.pin", geo: "t.geo", user: "t.user" },
       kinesisApiUrl: this.url,
-      kinesisStreams: ["s-pin", "s-geo", "s-user"],
+      kinesisStreams: { pin: "s-pin", geo: "s-geo", user: "s-user" },
       apiKey: "k",
     };
   }
@@ -418,7 +418,11 @@ describe("emulator", function () {
         const outputs = path.join(tmp, "e2e.json");
         fs.writeFileSync(
           outputs,
-          JSON.stringify({ kafkaRestUrl: server.url, kafkaTopics: Object.keys(topics), apiKey: "e2e-key" }),
+          JSON.stringify({
+            kafkaRestUrl: server.url,
+            kafkaTopics: Object.fromEntries(Object.entries(topics).map(([topic, kind]) => [kind, topic])),
+            apiKey: "e2e-key",
+          }),
         );
         const io = captureIo();
         const code = await main(
@@ -554,7 +558,10 @@ describe("emulator", function () {
       const noKafka = path.join(tmp, "no-kafka.json");
       fs.writeFileSync(
         noKafka,
-        JSON.stringify({ kinesisApiUrl: "http://127.0.0.1:1", kinesisStreams: ["a-pin", "a-geo", "a-user"] }),
+        JSON.stringify({
+          kinesisApiUrl: "http://127.0.0.1:1",
+          kinesisStreams: { pin: "a-pin", geo: "a-geo", user: "a-user" },
+        }),
       );
       const k = await run("run", "--db", db.url, "--outputs", noKafka, "--count", "1", "--target", "kafka");
       assert.deepEqual(
@@ -565,10 +572,24 @@ describe("emulator", function () {
         ],
       );
       const badUrl = path.join(tmp, "bad-url.json");
-      fs.writeFileSync(badUrl, JSON.stringify({ kafkaRestUrl: "not a url", kafkaTopics: [] }));
+      fs.writeFileSync(badUrl, JSON.stringify({ kafkaRestUrl: "not a url" }));
       const b = await run("run", "--db", db.url, "--outputs", badUrl, "--count", "1");
       assert.equal(b.code, 2);
       assert.match(b.stderr, /^emulator: --outputs .*bad-url\.json: kafkaRestUrl: Invalid URL\n$/);
+      // A stack deployed before the outputs named topics per kind: told what to do, not guessed from suffixes.
+      const oldShape = path.join(tmp, "old-shape.json");
+      fs.writeFileSync(
+        oldShape,
+        JSON.stringify({ kafkaRestUrl: "http://127.0.0.1:1", kafkaTopics: ["a.pin"] }),
+      );
+      const o = await run("run", "--db", db.url, "--outputs", oldShape, "--count", "1");
+      assert.deepEqual(
+        [o.code, o.stderr.replace(/--outputs \S+/, "--outputs F")],
+        [
+          2,
+          "emulator: --outputs F: kafkaTopics: kafkaTopics must map pin, geo and user to their names (stacks deployed before the outputs became maps: run pulumi up)\n",
+        ],
+      );
       const stack = await run("run", "--db", db.url, "--stack", "dev; rm -rf /", "--count", "1");
       assert.deepEqual(
         [stack.code, stack.stderr],

@@ -6,7 +6,8 @@
  */
 import { strict as assert } from "node:assert";
 import { PolicyDocument, PolicyStatement } from "../components/defaults";
-import { KafkaIngest, KafkaIngestArgs, topicNames, validateKafkaIngestArgs } from "../components/kafkaIngest";
+import { KafkaIngest, KafkaIngestArgs, validateKafkaIngestArgs } from "../components/kafkaIngest";
+import { topicNames } from "../components/names";
 import { connectorPolicy, ingestFunctionPolicy, mskTopicArn } from "../components/kafkaIngest/policies";
 import {
   parsePluginLocation,
@@ -23,7 +24,7 @@ const CLUSTER_ARN =
 
 function baseArgs(overrides: Partial<KafkaIngestArgs> = {}): KafkaIngestArgs {
   return {
-    topicPrefix: "pp",
+    topics: topicNames("pp"),
     vpcId: "vpc-0123456789abcdef0",
     subnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
     lakeBucketName: "pp-lake-1234567",
@@ -225,7 +226,8 @@ describe("KafkaIngest (mocks)", () => {
       securityGroupIds: [sgs["pp-ingest-fn"]],
     });
     const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
-    assert.deepEqual(JSON.parse(env.INGEST_TOPICS), topicNames("pp"));
+    // The function's map: each topic to the kind its records must be.
+    assert.deepEqual(JSON.parse(env.INGEST_TOPICS), { "pp.pin": "pin", "pp.geo": "geo", "pp.user": "user" });
     assert.equal(env.KAFKA_SECURITY, "iam");
     assert.match(env.BOOTSTRAP_BROKERS, /:9098(,|$)/);
     // Mocks see the archive but not its files; the bundle itself is run against Kafka in kafkaIngest.test.ts.
@@ -339,8 +341,8 @@ describe("KafkaIngest (mocks)", () => {
 
   it("lets two instances live in one stack", async () => {
     const two = await render(() => [
-      new KafkaIngest("a", baseArgs({ topicPrefix: "aa" })),
-      new KafkaIngest("b", baseArgs({ topicPrefix: "bb", brokersPerAz: 2, topicPartitions: 6 })),
+      new KafkaIngest("a", baseArgs({ topics: topicNames("aa") })),
+      new KafkaIngest("b", baseArgs({ topics: topicNames("bb"), brokersPerAz: 2, topicPartitions: 6 })),
     ]);
     const custom = two.resources.filter((r) => r.custom);
     assert.equal(custom.length, 72);
@@ -360,8 +362,17 @@ describe("KafkaIngest (mocks)", () => {
 
 describe("KafkaIngest validation and pure parts", () => {
   it("rejects bad args with exact messages", () => {
-    assert.throws(() => validateKafkaIngestArgs(baseArgs({ topicPrefix: "Bad.Prefix" })), {
-      message: "topicPrefix must be 2-31 characters of a-z, 0-9 and '-', got 'Bad.Prefix'",
+    assert.throws(
+      () => validateKafkaIngestArgs(baseArgs({ topics: { ...topicNames("pp"), geo: "pp geo" } })),
+      { message: "topics.geo is not a valid name: 'pp geo'" },
+    );
+    assert.throws(
+      () => validateKafkaIngestArgs(baseArgs({ topics: { ...topicNames("pp"), geo: "pp.pin" } })),
+      { message: "topics names one twice" },
+    );
+    const twoKinds = { pin: "pp.pin", geo: "pp.geo" } as KafkaIngestArgs["topics"];
+    assert.throws(() => validateKafkaIngestArgs(baseArgs({ topics: twoKinds })), {
+      message: "topics must name exactly the kinds pin, geo, user, got geo, pin",
     });
     assert.throws(() => validateKafkaIngestArgs(baseArgs({ subnetIds: ["subnet-0aaaaaaaaaaaaaaaa"] })), {
       message: "subnetIds must name subnets in at least two availability zones",

@@ -14,6 +14,7 @@ import {
   kinesisApiPolicy,
   validateKinesisIngestArgs,
 } from "../components/kinesisIngest";
+import { streamNames } from "../components/names";
 import { installMocks, parseJson, promiseOf, RecordingMocks, settle } from "../synth/mocks";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
@@ -32,7 +33,7 @@ async function render(args: Array<Omit<KinesisIngestArgs, "logKmsKeyArn">>): Pro
 describe("KinesisIngest (mocks)", () => {
   let mocks: RecordingMocks;
   before(async () => {
-    mocks = await render([{ streamPrefix: "pp", kmsKeyArn: KEY, retentionHours: 48 }]);
+    mocks = await render([{ streams: streamNames("pp"), kmsKeyArn: KEY, retentionHours: 48 }]);
   });
 
   it("creates exactly the expected resources", () => {
@@ -159,7 +160,7 @@ describe("KinesisIngest (mocks)", () => {
 
   it("exposes its streams, by kind, as the resources themselves", async () => {
     const mocks2 = await installMocks();
-    const ingest = new KinesisIngest("px", { streamPrefix: "px", logKmsKeyArn: LOG_KEY });
+    const ingest = new KinesisIngest("px", { streams: streamNames("px"), logKmsKeyArn: LOG_KEY });
     await promiseOf(ingest.apiUrl);
     await settle(mocks2);
     assert.deepEqual(await Promise.all(EVENT_KINDS.map((k) => promiseOf(ingest.streamNameOf[k]))), [
@@ -171,7 +172,7 @@ describe("KinesisIngest (mocks)", () => {
   });
 
   it("provisions shards when asked", async () => {
-    const m = await render([{ streamPrefix: "pq", mode: "provisioned", shardCount: 4 }]);
+    const m = await render([{ streams: streamNames("pq"), mode: "provisioned", shardCount: 4 }]);
     for (const s of m.ofType("aws:kinesis/stream:Stream")) {
       assert.deepEqual([s.inputs.streamModeDetails, s.inputs.shardCount], [{ streamMode: "PROVISIONED" }, 4]);
       assert.equal(s.inputs.kmsKeyId, "alias/aws/kinesis");
@@ -179,14 +180,14 @@ describe("KinesisIngest (mocks)", () => {
   });
 
   it("rejects contradictory args with exact messages", () => {
-    assert.throws(() => validateKinesisIngestArgs({ streamPrefix: "pp", mode: "provisioned" }), {
+    assert.throws(() => validateKinesisIngestArgs({ streams: streamNames("pp"), mode: "provisioned" }), {
       message: "shardCount is required when mode is provisioned",
     });
-    assert.throws(() => validateKinesisIngestArgs({ streamPrefix: "pp", shardCount: 2 }), {
+    assert.throws(() => validateKinesisIngestArgs({ streams: streamNames("pp"), shardCount: 2 }), {
       message: "shardCount and mode on-demand are mutually exclusive",
     });
-    assert.throws(() => validateKinesisIngestArgs({ streamPrefix: "P" }), {
-      message: "streamPrefix must be 2-31 characters of a-z, 0-9 and '-', got 'P'",
+    assert.throws(() => validateKinesisIngestArgs({ streams: { ...streamNames("pp"), pin: "pp/pin" } }), {
+      message: "streams.pin is not a valid name: 'pp/pin'",
     });
   });
 });

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EVENT_KINDS } from "../components/events";
 import { lakeFileName } from "../local/lakeSink";
-import { runLocalPipeline, RunResult, serveLivePage, topicNames } from "../local/pipeline";
+import { LOCAL_TOPICS, runLocalPipeline, RunResult, serveLivePage } from "../local/pipeline";
 import { screenshotReport } from "../local/screenshot";
 import { cleanRecords, referenceInsights, Row } from "./fixtures/reference";
 
@@ -22,7 +22,7 @@ const SEED = 13;
 function lakeLines(lakeDir: string): Record<"pin" | "geo" | "user", string[]> {
   const out = { pin: [] as string[], geo: [] as string[], user: [] as string[] };
   for (const kind of EVENT_KINDS) {
-    const topic = topicNames()[kind];
+    const topic = LOCAL_TOPICS[kind];
     const dir = path.join(lakeDir, "topics", topic);
     for (const partition of fs.readdirSync(dir)) {
       const p = Number(partition.replace("partition=", ""));

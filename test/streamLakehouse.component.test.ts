@@ -4,6 +4,7 @@
  * that reads exactly the three streams and writes only the stream's prefixes. The job's behaviour is tested
  * for real against kinesis-local in test/python/test_stream.py.
  */
+import { streamNames } from "../components/names";
 import { strict as assert } from "node:assert";
 import { PolicyDocument } from "../components/defaults";
 import { clusterSatisfiesPolicy, JobCode } from "../components/databricksJobs";
@@ -22,7 +23,7 @@ const STREAMS = ["pin", "geo", "user"].map((k) => `arn:aws:kinesis:eu-west-1:123
 type Args = Omit<StreamLakehouseArgs, "code">;
 const ARGS: Args = {
   namePrefix: "pp",
-  streamPrefix: "pp",
+  streams: streamNames("pp"),
   streamArns: STREAMS,
   streamKmsKeyArn: KEY,
   lakeBucketName: "pp-lake",
@@ -93,7 +94,7 @@ describe("StreamLakehouse (mocks)", () => {
       notebookPath: "/Shared/pp/stream",
       source: "WORKSPACE",
       baseParameters: {
-        stream_prefix: "pp",
+        streams: '{"pin":"pp-pin","geo":"pp-geo","user":"pp-user"}',
         region: "eu-west-1",
         out: "s3://pp-lake/delta/stream",
         checkpoint: "s3://pp-lake/checkpoints/stream",

@@ -22,8 +22,8 @@ describe("offline synth", () => {
 
   for (const [stack, expected] of [
     // The network is awsx's Vpc (one resource here; its plugin makes the subnets, NAT gateways and routes).
-    ["dev", { resources: 214, subnets: 4, nat: "Single", azs: 2 }],
-    ["prod", { resources: 220, subnets: 6, nat: "OnePerAz", azs: 3 }],
+    ["dev", { resources: 215, subnets: 4, nat: "Single", azs: 2 }],
+    ["prod", { resources: 221, subnets: 6, nat: "OnePerAz", azs: 3 }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -81,11 +81,16 @@ describe("offline synth", () => {
       ]);
       assert.equal(graph.outputs.apiKey, "[secret]", "the API key never appears in the graph");
       assert.equal(graph.outputs.apiKeys, "[secret]", "nor any client's key");
-      assert.deepEqual(graph.outputs.kafkaTopics, [
-        `pinpipe-${stack}.pin`,
-        `pinpipe-${stack}.geo`,
-        `pinpipe-${stack}.user`,
-      ]);
+      assert.deepEqual(graph.outputs.kafkaTopics, {
+        pin: `pinpipe-${stack}.pin`,
+        geo: `pinpipe-${stack}.geo`,
+        user: `pinpipe-${stack}.user`,
+      });
+      assert.deepEqual(graph.outputs.kinesisStreams, {
+        pin: `pinpipe-${stack}-pin`,
+        geo: `pinpipe-${stack}-geo`,
+        user: `pinpipe-${stack}-user`,
+      });
       const cluster = ofType("aws:msk/cluster:Cluster")[0];
       assert.equal(cluster.inputs.numberOfBrokerNodes, expected.subnets / 2);
       assert.match(

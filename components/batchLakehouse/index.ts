@@ -21,7 +21,8 @@ import {
 } from "../databricksJobs";
 import { LAKE_PREFIXES } from "../lake";
 import { secureBucket } from "../secureBucket";
-import { NAME_PREFIX, NAME_PREFIX_RULE } from "../names";
+import { EventKind } from "../events";
+import { checkNameMap, NAME_PREFIX, NAME_PREFIX_RULE, TOPIC_NAME } from "../names";
 import { serviceRole } from "../serviceRole";
 import { QualityPolicy, qualityPolicyParameter } from "../quality";
 import { mwaaExecutionPolicy } from "./policies";
@@ -68,8 +69,8 @@ export interface BatchLakehouseArgs {
   kmsKeyArn: pulumi.Input<string>;
   /** KMS key of the secrets (Airflow's Databricks connection and job id), usable through Secrets Manager only. */
   secretsKmsKeyArn: pulumi.Input<string>;
-  /** The raw topics are `<topicPrefix>.pin|geo|user`. Required. */
-  topicPrefix: string;
+  /** The raw topic of each record kind (the job reads `topics/<topic>/` in the lake). Required. */
+  topics: Record<EventKind, string>;
   /** Per field rule, null the field or drop the row (config key `qualityPolicy`, resolved). */
   qualityPolicy: QualityPolicy;
   /** Databricks runtime of the job cluster, e.g. "17.3.x-scala2.13". Required. */
@@ -93,6 +94,7 @@ export interface BatchLakehouseArgs {
 }
 
 export function validateBatchLakehouseArgs(args: Omit<BatchLakehouseArgs, "code">): void {
+  checkNameMap("topics", args.topics, TOPIC_NAME);
   if (!NAME_PREFIX.test(args.namePrefix)) {
     throw new Error(`namePrefix must be ${NAME_PREFIX_RULE}, got '${args.namePrefix}'`);
   }
@@ -242,7 +244,7 @@ export class BatchLakehouse extends pulumi.ComponentResource {
               baseParameters: {
                 lake: lakeUri,
                 out: this.tablesLocation,
-                topic_prefix: args.topicPrefix,
+                topics: JSON.stringify(args.topics),
                 quality_policy: qualityPolicyParameter(args.qualityPolicy),
               },
             },

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { serviceTrustPolicy } from "../defaults";
 import { serviceRole } from "../serviceRole";
+import { checkNameMap, TOPIC_NAME } from "../names";
 import { EventKind, EVENT_KINDS } from "../events";
 import { apiStage } from "../apiStage";
 import { connectorPolicy, ingestFunctionPolicy } from "./policies";
@@ -27,8 +28,8 @@ import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BODY_BYTES, REQUEST_CONTENT_TYPE }
 export const MSK_IAM_PORT = 9098;
 
 export interface KafkaIngestArgs {
-  /** Prefix of the topic names: `<topicPrefix>.pin`, `.geo`, `.user`. Required. */
-  topicPrefix: string;
+  /** The topic of each record kind (components/names.ts `topicNames`). Required. */
+  topics: Record<EventKind, string>;
   /** VPC of the brokers, the function and the connector. Required. */
   vpcId: pulumi.Input<string>;
   /** Private subnets, one per AZ; the broker count is a multiple of their number. Required. */
@@ -96,9 +97,7 @@ export interface KafkaIngestArgs {
 
 /** Checks the args that decide what exists; pure, so each message is tested exactly. */
 export function validateKafkaIngestArgs(args: KafkaIngestArgs): void {
-  if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.topicPrefix)) {
-    throw new Error(`topicPrefix must be 2-31 characters of a-z, 0-9 and '-', got '${args.topicPrefix}'`);
-  }
+  checkNameMap("topics", args.topics, TOPIC_NAME);
   if (args.subnetIds.length < 2)
     throw new Error("subnetIds must name subnets in at least two availability zones");
   const brokers = args.subnetIds.length * (args.brokersPerAz ?? 1);
@@ -124,11 +123,6 @@ export function validateKafkaIngestArgs(args: KafkaIngestArgs): void {
   }
 }
 
-/** Names of the stack's topics and the record kind each carries. */
-export function topicNames(prefix: string): Record<string, EventKind> {
-  return Object.fromEntries(EVENT_KINDS.map((kind) => [`${prefix}.${kind}`, kind]));
-}
-
 /** The ingest function's code: runtime/handler.ts and its dependencies in one file. */
 export function bundleIngestFunction(): string {
   const result = buildSync({
@@ -149,7 +143,8 @@ export class KafkaIngest extends pulumi.ComponentResource {
   public readonly clusterArn: pulumi.Output<string>;
   /** SASL/IAM bootstrap brokers (port 9098). */
   public readonly bootstrapBrokers: pulumi.Output<string>;
-  public readonly topics: pulumi.Output<string[]>;
+  /** The topic of each record kind. */
+  public readonly topics: Record<EventKind, string>;
   /** Base URL; clients POST to `<url>/topics/<topic>`. */
   public readonly apiUrl: pulumi.Output<string>;
   /** The API and its stage: the edge (keys, usage plans, WAF) attaches to them. */
@@ -180,8 +175,9 @@ export class KafkaIngest extends pulumi.ComponentResource {
     const brokerCount = args.subnetIds.length * (args.brokersPerAz ?? 1);
     const replication = args.topicReplicationFactor ?? Math.min(3, brokerCount);
     const partitions = args.topicPartitions ?? 3;
-    const topics = topicNames(args.topicPrefix);
-    const topicList = Object.keys(topics);
+    // The function's map (topic -> the kind its records must be) and the topics in kind order.
+    const kindOf: Record<string, EventKind> = Object.fromEntries(EVENT_KINDS.map((k) => [args.topics[k], k]));
+    const topicList = EVENT_KINDS.map((k) => args.topics[k]);
     const logRetention = args.logRetentionDays ?? 30;
 
     // Network: brokers accept 9098 only from the function and the connector.
@@ -295,7 +291,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
     const topicResources = topicList.map(
       (topic) =>
         new aws.msk.Topic(
-          `${name}-${topics[topic]}`,
+          `${name}-${kindOf[topic]}`,
           {
             clusterArn: cluster.arn,
             name: topic,
@@ -370,7 +366,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
         loggingConfig: { logFormat: "JSON", logGroup: functionLogs.name },
         environment: {
           variables: {
-            INGEST_TOPICS: JSON.stringify(topics),
+            INGEST_TOPICS: JSON.stringify(kindOf),
             BOOTSTRAP_BROKERS: cluster.bootstrapBrokersSaslIam,
             MAX_BODY_BYTES: String(args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
             KAFKA_SECURITY: "iam",
@@ -608,7 +604,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
 
     this.clusterArn = cluster.arn;
     this.bootstrapBrokers = cluster.bootstrapBrokersSaslIam;
-    this.topics = pulumi.output(topicList);
+    this.topics = { ...args.topics };
     this.apiUrl = stage.invokeUrl;
     this.api = api;
     this.cluster = cluster;

@@ -10,6 +10,7 @@ import { PolicyDocument, unconditionalServiceTrustPolicy } from "../defaults";
 import { serviceRole } from "../serviceRole";
 import { EVENT_KINDS, EventKind } from "../events";
 import { apiStage } from "../apiStage";
+import { checkNameMap, STREAM_NAME } from "../names";
 import {
   STREAM_MAX_RECORD_SIZE_KIB,
   CLIENT_ERROR_RESPONSE_TEMPLATE,
@@ -21,8 +22,8 @@ import {
 } from "./api";
 
 export interface KinesisIngestArgs {
-  /** Prefix of the stream names: `<streamPrefix>-pin`, `-geo`, `-user`. Required. */
-  streamPrefix: string;
+  /** The stream of each record kind (components/names.ts `streamNames`). Required. */
+  streams: Record<EventKind, string>;
   /** "on-demand" or "provisioned". Default "on-demand". */
   mode?: "on-demand" | "provisioned";
   /** Shards per stream; required with "provisioned", not allowed with "on-demand". */
@@ -46,9 +47,7 @@ export interface KinesisIngestArgs {
 }
 
 export function validateKinesisIngestArgs(args: Omit<KinesisIngestArgs, "logKmsKeyArn">): void {
-  if (!/^[a-z][a-z0-9-]{1,30}$/.test(args.streamPrefix)) {
-    throw new Error(`streamPrefix must be 2-31 characters of a-z, 0-9 and '-', got '${args.streamPrefix}'`);
-  }
+  checkNameMap("streams", args.streams, STREAM_NAME);
   const mode = args.mode ?? "on-demand";
   if (mode === "provisioned" && args.shardCount === undefined)
     throw new Error("shardCount is required when mode is provisioned");
@@ -57,13 +56,6 @@ export function validateKinesisIngestArgs(args: Omit<KinesisIngestArgs, "logKmsK
   if (args.shardCount !== undefined && (!Number.isInteger(args.shardCount) || args.shardCount < 1)) {
     throw new Error(`shardCount must be a positive integer, got ${args.shardCount}`);
   }
-}
-
-export function streamNames(prefix: string): Record<EventKind, string> {
-  return Object.fromEntries(EVENT_KINDS.map((kind) => [kind, `${prefix}-${kind}`])) as Record<
-    EventKind,
-    string
-  >;
 }
 
 /** The API's role: put records to and describe exactly these streams, and use their key. */
@@ -92,7 +84,8 @@ export function kinesisApiPolicy(streamArns: string[], kmsKeyArn?: string): Poli
 }
 
 export class KinesisIngest extends pulumi.ComponentResource {
-  public readonly streamNames: pulumi.Output<string[]>;
+  /** The stream of each record kind. */
+  public readonly streamNames: Record<EventKind, string>;
   public readonly streamArns: pulumi.Output<string[]>;
   /** Base URL; clients PUT to `<url>/streams/<stream>/record(s)`. */
   public readonly apiUrl: pulumi.Output<string>;
@@ -112,7 +105,7 @@ export class KinesisIngest extends pulumi.ComponentResource {
     const tags = args.tags ?? {};
     const parent = { parent: this };
     const region = aws.getRegionOutput({}, parent);
-    const names = streamNames(args.streamPrefix);
+    const names = args.streams;
     const provisioned = (args.mode ?? "on-demand") === "provisioned";
 
     const streams = EVENT_KINDS.map(
@@ -307,7 +300,7 @@ export class KinesisIngest extends pulumi.ComponentResource {
       parent: this,
     });
 
-    this.streamNames = pulumi.output(EVENT_KINDS.map((k) => names[k]));
+    this.streamNames = { ...names };
     this.streamArns = pulumi.all(streams.map((s) => s.arn));
     this.apiUrl = stage.invokeUrl;
     this.api = api;

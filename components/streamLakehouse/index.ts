@@ -16,6 +16,7 @@ import {
 } from "../databricksJobs";
 import { EVENT_KINDS, EventKind } from "../events";
 import { LAKE_PREFIXES } from "../lake";
+import { checkNameMap, STREAM_NAME } from "../names";
 import { QualityPolicy, qualityPolicyParameter } from "../quality";
 
 /** The stream's tables and checkpoints in the lake: its role may write only here. */
@@ -26,8 +27,8 @@ export const TRIGGER_PATTERN = /^(available-now|\d+(ms|s|m))$/;
 export interface StreamLakehouseArgs {
   namePrefix: string;
   code: JobCode;
-  /** Names of the pin, geo and user streams: `<streamPrefix>-<kind>`. */
-  streamPrefix: string;
+  /** The stream of each record kind. */
+  streams: Record<EventKind, string>;
   streamArns: pulumi.Input<string[]>;
   /** Key the streams are encrypted with (the cluster decrypts records with it). */
   streamKmsKeyArn: pulumi.Input<string>;
@@ -50,6 +51,7 @@ export interface StreamLakehouseArgs {
 }
 
 export function validateStreamLakehouseArgs(args: Omit<StreamLakehouseArgs, "code">): void {
+  checkNameMap("streams", args.streams, STREAM_NAME);
   const trigger = args.trigger ?? "10s";
   if (!TRIGGER_PATTERN.test(trigger) || trigger === "available-now") {
     throw new Error(`trigger must be an interval like 10s, 500ms or 1m, got '${trigger}'`);
@@ -145,7 +147,7 @@ export class StreamLakehouse extends pulumi.ComponentResource {
               notebookPath: args.code.notebookPaths.stream,
               source: "WORKSPACE",
               baseParameters: {
-                stream_prefix: args.streamPrefix,
+                streams: JSON.stringify(args.streams),
                 region: args.region,
                 out,
                 checkpoint: this.checkpointLocation,

@@ -9,7 +9,7 @@
 
 dbutils.widgets.text("lake", "", "Lake root (s3://bucket)")
 dbutils.widgets.text("out", "", "Delta root (s3://bucket/delta)")
-dbutils.widgets.text("topic_prefix", "", "Topic prefix (<prefix>.pin, .geo, .user)")
+dbutils.widgets.text("topics", "", 'Raw topic of each kind (JSON: {"pin": ..., "geo": ..., "user": ...})')
 
 dbutils.widgets.text("quality_policy", "{}", "Per field rule: null the field or drop the row (JSON)")
 
@@ -21,7 +21,7 @@ result = main(
     [
         "--lake", dbutils.widgets.get("lake"),
         "--out", dbutils.widgets.get("out"),
-        "--topic-prefix", dbutils.widgets.get("topic_prefix"),
+        "--topics", dbutils.widgets.get("topics"),
         "--quality-policy", dbutils.widgets.get("quality_policy"),
     ]
 )

@@ -7,7 +7,7 @@
 
 # COMMAND ----------
 
-dbutils.widgets.text("stream_prefix", "", "Stream prefix (<prefix>-pin, -geo, -user)")
+dbutils.widgets.text("streams", "", 'Stream of each kind (JSON: {"pin": ..., "geo": ..., "user": ...})')
 dbutils.widgets.text("region", "", "AWS region of the streams")
 dbutils.widgets.text("out", "", "Delta root of the stream's tables (s3://bucket/delta/stream)")
 dbutils.widgets.text("checkpoint", "", "Checkpoint (s3://bucket/checkpoints/stream)")
@@ -24,7 +24,7 @@ from pinterest_jobs.stream import main
 
 main(
     [
-        "--stream-prefix", dbutils.widgets.get("stream_prefix"),
+        "--streams", dbutils.widgets.get("streams"),
         "--region", dbutils.widgets.get("region"),
         "--out", dbutils.widgets.get("out"),
         "--checkpoint", dbutils.widgets.get("checkpoint"),

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 
 import pytest
 
 from pinterest_jobs import stream as S
+from pinterest_jobs.names import parse_names
 
 from kinesis_local import KinesisLocal
 
-PREFIX = "t"
-STREAMS = S.stream_names(PREFIX)
+STREAMS = {"pin": "t-pin", "geo": "t-geo", "user": "t-user"}
+NAMES = json.dumps(STREAMS)
 
 
 @pytest.fixture
@@ -136,7 +138,7 @@ def test_a_batch_that_fails_after_writing_is_replayed_without_duplicates(spark, 
 
 
 def test_stream_arguments_are_checked():
-    args = S.parse_args(["--stream-prefix", "p", "--out", "o", "--checkpoint", "s3://l/c", "--region", "r"])
+    args = S.parse_args(["--streams", NAMES, "--out", "o", "--checkpoint", "s3://l/c", "--region", "r"])
     assert (args.trigger_spec, args.metrics_trigger_spec) == ({"processingTime": "10 seconds"},
                                                               {"processingTime": "1 minutes"})
     assert args.realtime and args.state_partitions is None
@@ -145,15 +147,30 @@ def test_stream_arguments_are_checked():
     with pytest.raises(ValueError, match="--trigger must be"):
         S.parse_trigger("often")
     with pytest.raises(SystemExit):
-        S.parse_args(["--stream-prefix", "p", "--out", "o", "--checkpoint", "c", "--source", "databricks"])
+        S.parse_args(["--streams", NAMES, "--out", "o", "--checkpoint", "c", "--source", "databricks"])
+
+
+def test_the_jobs_take_the_names_they_are_given_and_refuse_a_map_that_does_not_name_each_kind_once(capsys):
+    assert parse_names(NAMES, "--streams") == STREAMS
+    for text, says in [
+        ("t", "--streams must be JSON mapping pin, geo and user to names"),
+        ('{"pin": "a", "geo": "b"}', "--streams must map exactly pin, geo and user to names"),
+        ('{"pin": "a", "geo": "b", "user": ""}', "--streams.user must be a name, got ''"),
+        ('{"pin": "a", "geo": "a", "user": "c"}', "--streams names one twice"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(says)):
+            parse_names(text, "--streams")
+    with pytest.raises(SystemExit):
+        S.parse_args(["--streams", "t", "--out", "o", "--checkpoint", "s3://l/c", "--region", "r"])
+    assert "--streams must be JSON" in capsys.readouterr().err
 
 
 def test_a_checkpoint_outside_the_lake_is_refused_on_a_cluster(capsys):
     with pytest.raises(SystemExit):
-        S.parse_args(["--stream-prefix", "p", "--out", "s3://b/delta/stream", "--checkpoint", "/tmp/cp",
+        S.parse_args(["--streams", NAMES, "--out", "s3://b/delta/stream", "--checkpoint", "/tmp/cp",
                       "--region", "eu-west-1"])
     assert "--checkpoint must be in the lake" in capsys.readouterr().err
-    args = S.parse_args(["--stream-prefix", "p", "--out", "s3://b/delta/stream", "--checkpoint",
+    args = S.parse_args(["--streams", NAMES, "--out", "s3://b/delta/stream", "--checkpoint",
                          "s3://b/checkpoints/stream", "--region", "eu-west-1"])
     assert args.trigger_spec == {"processingTime": "10 seconds"}
 
@@ -235,7 +252,7 @@ def test_the_entry_point_with_available_now_drains_the_streams_then_the_metrics_
     put(kinesis, "pin", [pin(i) for i in range(1, 4)])
     put(kinesis, "geo", [geo(i) for i in range(1, 4)])
     put(kinesis, "user", [user(i) for i in range(1, 4)])
-    S.main(["--stream-prefix", PREFIX, "--out", str(out), "--checkpoint", str(checkpoint), "--source", "boto3",
+    S.main(["--streams", NAMES, "--out", str(out), "--checkpoint", str(checkpoint), "--source", "boto3",
             "--endpoint-url", kinesis.endpoint, "--region", kinesis.region, "--trigger", "available-now",
             "--local"])
     assert spark.streams.active == [], "a run that ends leaves no query running (a job run lasts while one does)"

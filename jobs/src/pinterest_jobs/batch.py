@@ -2,7 +2,8 @@
 (the eight insights) Delta tables. Idempotent: every table is replaced from the same input, so running it
 twice on the same lake leaves the same rows.
 
-    python -m pinterest_jobs.batch --lake s3://bucket --out s3://bucket/delta --topic-prefix pinpipe-dev
+    python -m pinterest_jobs.batch --lake s3://bucket --out s3://bucket/delta \\
+        --topics '{"pin": "pinpipe-dev.pin", "geo": "pinpipe-dev.geo", "user": "pinpipe-dev.user"}'
 
 On Databricks the job passes the same parameters and the runtime provides the session; locally
 ``--local`` builds a session with Delta from the jars in $PINPIPE_DELTA_JARS (comma-separated).
@@ -24,6 +25,7 @@ from pyspark.sql import functions as F
 
 from . import insights as I
 from .local import entry_session
+from .names import parse_names
 from .cleaning import ROW_QUARANTINED, QualityPolicy, flag, one_row_per_key, parse_policy, split, union_all
 
 log = logging.getLogger("pinterest_jobs.batch")
@@ -202,13 +204,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="pinterest_jobs.batch", description=__doc__.split("\n")[0])
     parser.add_argument("--lake", required=True, help="lake root holding topics/<topic>/partition=<p>/")
     parser.add_argument("--out", required=True, help="root of the Delta tables (silver/, quarantine, gold/)")
-    parser.add_argument("--topic-prefix", required=True, help="topics are <prefix>.pin, .geo, .user")
+    parser.add_argument("--topics", required=True,
+                        help='the raw topic of each kind, as JSON: {"pin": ..., "geo": ..., "user": ...}')
     parser.add_argument("--quality-policy", default="{}",
                         help='per-rule policy as JSON, e.g. {"age.out_of_range": "drop"}; unnamed rules null the field')
     parser.add_argument("--local", action="store_true", help="build a local Spark session with Delta")
     args = parser.parse_args(argv)
     try:
         args.policy = parse_policy(args.quality_policy)
+        args.topic_names = parse_names(args.topics, "--topics")
     except ValueError as err:
         parser.error(str(err))
     return args
@@ -218,8 +222,7 @@ def main(argv: list[str] | None = None) -> BatchResult:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(sys.argv[1:] if argv is None else argv)
     spark = entry_session("batch", local=args.local, out=args.out)
-    topics = {kind: f"{args.topic_prefix}.{kind}" for kind in ("pin", "geo", "user")}
-    return run_batch(spark, args.lake, args.out, topics, args.policy)
+    return run_batch(spark, args.lake, args.out, args.topic_names, args.policy)
 
 
 if __name__ == "__main__":

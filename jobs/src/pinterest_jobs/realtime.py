@@ -32,9 +32,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
+from .names import KINDS
+
 log = logging.getLogger("pinterest_jobs.realtime")
 
-KINDS = ("pin", "geo", "user")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ look the id up, ~0.7 s a table locally; a MERGE per table ~3 s: both too slow fo
 docs/benchmarks.md.) The tables are this stream's alone: one running copy per checkpoint, as the
 Databricks job runs it (``max_concurrent_runs`` 1).
 
-    python -m pinterest_jobs.stream --stream-prefix pinpipe-dev --out s3://lake/delta/stream \\
+    python -m pinterest_jobs.stream --streams '{"pin": "pinpipe-dev-pin", "geo": ..., "user": ...}' \\
+        --out s3://lake/delta/stream \\
         --checkpoint s3://lake/checkpoints/stream --trigger 10s
 
 Sources: on Databricks the native ``kinesis`` source (instance profile, no keys); elsewhere the boto3 Python
@@ -41,23 +42,18 @@ from pyspark.sql.streaming import StreamingQuery
 
 from .cleaning import CLEANERS, QualityPolicy, flag, parse_policy, split, union_all
 from .local import entry_session
+from .names import KINDS, parse_names
 
 if TYPE_CHECKING:
     from .realtime import Windows
 
 log = logging.getLogger("pinterest_jobs.stream")
 
-KINDS = ("pin", "geo", "user")
 #: Every row of the stream's tables (clean and quarantine) carries ``arrival``: when Kinesis received the
 #: record (its approximateArrivalTimestamp), the event time of the real-time metrics (realtime.py).
 ARRIVAL_IN = "_in_arrival"
 #: Where a checkpoint outlives the cluster (a driver's local disk, like the original's /tmp, does not).
 DURABLE_SCHEMES = ("s3://", "s3a://", "dbfs:/", "abfss://", "gs://")
-
-
-def stream_names(prefix: str) -> dict[str, str]:
-    """The stack's streams: <prefix>-pin, -geo, -user (components/kinesisIngest)."""
-    return {kind: f"{prefix}-{kind}" for kind in KINDS}
 
 
 def kinesis_records(source: DataFrame) -> DataFrame:
@@ -350,7 +346,8 @@ def drain(query: StreamingQuery) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="pinterest_jobs.stream", description=__doc__.split("\n")[0])
-    parser.add_argument("--stream-prefix", required=True, help="streams are <prefix>-pin, -geo, -user")
+    parser.add_argument("--streams", required=True,
+                        help='the stream of each kind, as JSON: {"pin": ..., "geo": ..., "user": ...}')
     parser.add_argument("--out", required=True, help="root of the stream's Delta tables")
     parser.add_argument("--checkpoint", required=True, help="checkpoint location, in the lake")
     parser.add_argument("--trigger", default="10s", help="'available-now' or an interval (10s, 500ms, 1m)")
@@ -373,6 +370,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.trigger_spec = parse_trigger(args.trigger)
         args.metrics_trigger_spec = parse_trigger(args.metrics_trigger)
         args.policy = parse_policy(args.quality_policy)
+        args.stream_names = parse_names(args.streams, "--streams")
     except ValueError as err:
         parser.error(str(err))
     if args.source == "databricks" and not args.region:
@@ -388,7 +386,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(sys.argv[1:] if argv is None else argv)
     spark = entry_session("stream", local=args.local, out=args.out)
-    streams = stream_names(args.stream_prefix)
+    streams = args.stream_names
     source = (
         read_databricks_kinesis(spark, streams, args.region)
         if args.source == "databricks"
