@@ -4,7 +4,7 @@
  * sent with at most --concurrency requests in flight. Stopping (the signal) ends production, sends what is
  * buffered, waits for what is in flight, and returns the summary.
  */
-import type { EventKind } from "../components/events";
+import { EVENT_KINDS, EventKind } from "../components/events";
 import { DeliveryOptions, deliverToKafka, deliverToKinesis } from "./deliver";
 import { Endpoints, Target } from "./outputs";
 import { Post, PostSource } from "./source";
@@ -47,8 +47,6 @@ export interface RunSummary {
   elapsedMs: number;
   targets: Partial<Record<Target, TargetCounts>>;
 }
-
-const KINDS: EventKind[] = ["pin", "geo", "user"];
 
 function keyOf(kind: EventKind, post: Post): number {
   return kind === "pin" ? post.pin.index : post[kind].ind;
@@ -166,7 +164,7 @@ export async function runEmulator(options: RunOptions): Promise<RunSummary> {
       const post = await nextPost();
       summary.posts++;
       for (const target of options.targets) {
-        for (const kind of KINDS) {
+        for (const kind of EVENT_KINDS) {
           const key = `${target}:${kind}`;
           const buffer = buffers.get(key) ?? { target, kind, posts: [] };
           buffer.posts.push(post);

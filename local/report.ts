@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { EVENT_KINDS } from "../components/events";
 
 export type Row = Record<string, string | number | null>;
 
@@ -26,6 +27,8 @@ export interface ReportData {
     quarantineReasons: QuarantineCount[];
   };
   insights: Record<string, Row[]>;
+  /** The registry of gold tables (titles, questions, charts), in the report's order. */
+  gold: GoldEntry[];
   /** The stream's real-time metrics (jobs' realtime.py): each table's rows, and the windows used. */
   realtime?: { windows: Record<string, string>; tables: Record<string, Row[]> };
 }
@@ -60,106 +63,69 @@ interface ChartSpec {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-/** The eight insights as charts, from the gold tables' rows. */
-export function insightCharts(insights: Record<string, Row[]>): ChartSpec[] {
-  const i = (name: string): Row[] => insights[name] ?? [];
-  // Per-country charts show the 15 largest (the source has ~240 countries); the rows hold them all.
-  const largest = (rows: Row[], key: string) =>
-    [...rows]
-      .sort((a, b) => Number(b[key]) - Number(a[key]) || String(a.country).localeCompare(String(b.country)))
-      .slice(0, 15);
-  const allCountries = i("popular_category_by_country").length;
-  const byCountry = largest(i("popular_category_by_country"), "category_count");
-  const byYear = i("popular_category_by_year");
-  const topPoster = largest(i("top_poster_by_country"), "follower_count");
-  const topCountry = i("country_with_top_poster")[0];
-  const byAge = i("popular_category_by_age_group");
-  const medianAge = i("median_followers_by_age_group");
-  const joined = i("users_joined_by_year");
-  const medianJoin = i("median_followers_by_join_year");
-  const medianJoinAge = i("median_followers_by_join_year_and_age_group");
-  const years = [...new Set(medianJoinAge.map((r) => String(r.post_year)))].sort();
-  const groups = [...new Set(medianJoinAge.map((r) => String(r.age_group)))].sort();
-  return [
-    {
-      id: "popular_category_by_country",
-      title: "1. Most popular category in each country",
-      question: `Posts of the leading category, per country (the ${byCountry.length} largest of ${allCountries})`,
-      type: "bar",
-      labels: byCountry.map((r) => String(r.country)),
-      datasets: [{ label: "posts", data: byCountry.map((r) => num(r.category_count)) }],
-      notes: byCountry.map((r) => `${r.country}: ${r.category}`),
-    },
-    {
-      id: "popular_category_by_year",
-      title: "2. Most popular category each year, 2018-2022",
-      question: "Posts of the leading category, per year posted",
-      type: "bar",
-      labels: byYear.map((r) => String(r.post_year)),
-      datasets: [{ label: "posts", data: byYear.map((r) => num(r.category_count)) }],
-      notes: byYear.map((r) => `${r.post_year}: ${r.category}`),
-    },
-    {
-      id: "top_poster_by_country",
-      title: "3. The user with the most followers in each country",
-      question: topCountry
-        ? `Top poster's followers, the ${topPoster.length} largest countries; the highest is ${topCountry.country} (${topCountry.follower_count})`
-        : "Top poster's followers per country",
-      type: "bar",
-      labels: topPoster.map((r) => String(r.country)),
-      datasets: [{ label: "followers", data: topPoster.map((r) => num(r.follower_count)) }],
-      notes: topPoster.map((r) => `${r.country}: ${r.poster_name}`),
-    },
-    {
-      id: "popular_category_by_age_group",
-      title: "4. Most popular category per age group",
-      question: "Posts of the leading category, per age group",
-      type: "bar",
-      labels: byAge.map((r) => String(r.age_group)),
-      datasets: [{ label: "posts", data: byAge.map((r) => num(r.category_count)) }],
-      notes: byAge.map((r) => `${r.age_group}: ${r.category}`),
-    },
-    {
-      id: "median_followers_by_age_group",
-      title: "5. Median follower count per age group",
-      question: "Median followers of posters, per age group",
-      type: "bar",
-      labels: medianAge.map((r) => String(r.age_group)),
-      datasets: [{ label: "median followers", data: medianAge.map((r) => num(r.median_follower_count)) }],
-    },
-    {
-      id: "users_joined_by_year",
-      title: "6. Users joined each year, 2015-2020",
-      question: "Users by the year they joined",
-      type: "bar",
-      labels: joined.map((r) => String(r.post_year)),
-      datasets: [{ label: "users", data: joined.map((r) => num(r.number_users_joined)) }],
-    },
-    {
-      id: "median_followers_by_join_year",
-      title: "7. Median follower count by joining year, 2015-2020",
-      question: "Median followers, by the year the user joined",
-      type: "line",
-      labels: medianJoin.map((r) => String(r.post_year)),
-      datasets: [{ label: "median followers", data: medianJoin.map((r) => num(r.median_follower_count)) }],
-    },
-    {
-      id: "median_followers_by_join_year_and_age_group",
-      title: "8. Median follower count by joining year and age group, 2015-2020",
-      question: "Median followers, by joining year, one line per age group",
-      type: "line",
-      labels: years,
-      datasets: groups.map((g) => ({
-        label: g,
-        data: years.map((y) =>
-          num(
-            medianJoinAge.find((r) => String(r.age_group) === g && String(r.post_year) === y)
-              ?.median_follower_count,
-          ),
-        ),
-      })),
-    },
-  ];
+/** A gold table as the jobs' registry describes it (pinterest_jobs.insights.GOLD, in report.json `gold`). */
+export interface GoldEntry {
+  name: string;
+  title: string;
+  question: string;
+  chart: {
+    kind: "bar" | "line";
+    x: string;
+    y: string;
+    label: string;
+    note?: string;
+    largest?: number;
+    series?: string;
+  } | null;
+}
+
+/** A chart per charted gold table, drawn from the registry's spec and the table's rows. */
+export function insightCharts(insights: Record<string, Row[]>, gold: GoldEntry[]): ChartSpec[] {
+  return gold.flatMap(({ name, title, question, chart }) => {
+    if (chart === null) return [];
+    const all = insights[name] ?? [];
+    // Per-country charts show the largest (the source has ~240 countries); the rows hold them all.
+    const rows =
+      chart.largest === undefined
+        ? all
+        : [...all]
+            .sort(
+              (a, b) =>
+                Number(b[chart.y]) - Number(a[chart.y]) || JSON.stringify(a).localeCompare(JSON.stringify(b)),
+            )
+            .slice(0, chart.largest);
+    const shown = chart.largest === undefined ? "" : ` (the ${rows.length} largest of ${all.length})`;
+    if (chart.series !== undefined) {
+      const x = [...new Set(rows.map((r) => String(r[chart.x])))].sort();
+      const series = [...new Set(rows.map((r) => String(r[chart.series!])))].sort();
+      return [
+        {
+          id: name,
+          title,
+          question,
+          type: chart.kind,
+          labels: x,
+          datasets: series.map((v) => ({
+            label: v,
+            data: x.map((xv) =>
+              num(rows.find((r) => String(r[chart.series!]) === v && String(r[chart.x]) === xv)?.[chart.y]),
+            ),
+          })),
+        },
+      ];
+    }
+    return [
+      {
+        id: name,
+        title,
+        question: question + shown,
+        type: chart.kind,
+        labels: rows.map((r) => String(r[chart.x])),
+        datasets: [{ label: chart.label, data: rows.map((r) => num(r[chart.y])) }],
+        ...(chart.note !== undefined ? { notes: rows.map((r) => `${r[chart.x]}: ${r[chart.note!]}`) } : {}),
+      },
+    ];
+  });
 }
 
 const escape = (s: unknown): string =>
@@ -212,8 +178,8 @@ function realtimeSection(realtime: ReportData["realtime"]): string {
 
 /** The report as one HTML document. `chartJs` is Chart.js's UMD bundle, inlined. */
 export function renderReportHtml(data: ReportData, stages: StageCounts, chartJs: string): string {
-  const charts = insightCharts(data.insights);
-  const kinds = ["pin", "geo", "user"];
+  const charts = insightCharts(data.insights, data.gold);
+  const kinds = EVENT_KINDS;
   const stageRows: Row[] = kinds.map((k) => ({
     kind: k,
     "posted (Kafka path)": stages.kafkaPosted[k] ?? 0,
@@ -231,16 +197,23 @@ export function renderReportHtml(data: ReportData, stages: StageCounts, chartJs:
     ...data.batch.quarantineReasons.map((r) => ({ path: "batch", ...r })),
     ...data.stream.quarantineReasons.map((r) => ({ path: "stream", ...r })),
   ];
-  const cards = charts
-    .map(
-      (c) => `<section class=card>
-  <h2>${escape(c.title)}</h2>
-  <p class=question>${escape(c.question)}</p>
-  <div class=chart><canvas id="chart-${c.id}" data-insight="${c.id}" width=560 height=280></canvas></div>
+  // A card per gold table, in the registry's order: its chart (if it has one), then its rows.
+  const cards = data.gold
+    .map((g) => {
+      const c = charts.find((chart) => chart.id === g.name);
+      const rows = data.insights[g.name] ?? [];
+      return `<section class=card>
+  <h2>${escape(g.title)}</h2>
+  <p class=question>${escape(c?.question ?? g.question)}</p>
+  ${
+    c
+      ? `<div class=chart><canvas id="chart-${c.id}" data-insight="${c.id}" width=560 height=280></canvas></div>
   ${c.notes && c.notes.length > 0 ? `<p class=notes>${c.notes.map(escape).join(" · ")}</p>` : ""}
-  <details><summary>rows</summary>${table(data.insights[c.id] ?? [])}</details>
-</section>`,
-    )
+  <details><summary>rows</summary>${table(rows)}</details>`
+      : table(rows)
+  }
+</section>`;
+    })
     .join("\n");
   return `<!doctype html>
 <html lang=en>
@@ -337,7 +310,7 @@ async function refresh() {
   const t = snap.tables;
   const windows = [...new Set(t.ingest_health.map((r) => r.window_start))].sort();
   const colors = { pin: "#e60023", geo: "#0076d3", user: "#00a86b" };
-  draw("health", "line", windows.map((w) => w.slice(11, 19)), ["pin", "geo", "user"].map((s) => ({
+  draw("health", "line", windows.map((w) => w.slice(11, 19)), ${JSON.stringify(EVENT_KINDS)}.map((s) => ({
     label: s, borderColor: colors[s], data: windows.map((w) => (t.ingest_health.find((r) => r.window_start === w && r.source === s) || { records: 0 }).records),
   })));
   const trending = newest(t.trending_categories, "posts", 10);

@@ -28,6 +28,7 @@ from deltalake import DeltaTable
 from pinterest_jobs import realtime as R
 from pinterest_jobs import stream as S
 from pinterest_jobs.batch import GOLD_TABLES, run_batch
+from pinterest_jobs.insights import gold_registry
 from pinterest_jobs.cleaning import FIELD_NULLED, ROW_QUARANTINED, parse_policy
 from pinterest_jobs.names import parse_names
 from pyspark.sql import functions as F
@@ -205,6 +206,8 @@ def main() -> None:
             "quarantineReasons": reasons(f"{stream_out}/quarantine"),
         },
         "insights": {name: rows(spark.read.format("delta").load(f"{batch_out}/gold/{name}")) for name in GOLD_TABLES},
+        # The registry of gold tables (titles, questions, charts): the report draws what the job wrote.
+        "gold": gold_registry(),
         "realtime": {
             "windows": dataclasses.asdict(R.LOCAL_WINDOWS),
             "tables": realtime,

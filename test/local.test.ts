@@ -208,6 +208,12 @@ describe("the one-machine pipeline (npm run local)", function () {
   it("writes a report that headless Chromium renders with a chart per insight", async () => {
     const png = path.join(stateDir, "report.png");
     const drawn = await screenshotReport(result.paths.reportHtml, png);
+    // A chart per charted gold table of the jobs' registry: the eight insights.
+    const charted = result.report.gold.filter((g) => g.chart !== null).map((g) => g.name);
+    assert.deepEqual(
+      drawn.map((c) => c.id),
+      charted,
+    );
     assert.equal(drawn.length, 8, "eight charts");
     for (const chart of drawn) {
       const rows = result.report.insights[chart.id];

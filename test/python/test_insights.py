@@ -146,5 +146,12 @@ def test_the_jobs_one_joined_frame_answers_as_the_one_question_functions(spark, 
         # the top poster, as ivy's 9000 and kim's 9500 have no geo; kim (70) moves the 50+ median.
         assert [r.country for r in gold["country_with_top_poster"].collect()] == ["Peru"]
         assert {r.age_group: r.median_follower_count for r in gold["median_followers_by_age_group"].collect()}["50+"] == 5200.0
+        # The registry's charts name columns their tables have (the report draws from the registry alone).
+        for g in I.GOLD:
+            if g.chart is not None:
+                wanted = {g.chart.x, g.chart.y} | {c for c in (g.chart.note, g.chart.series) if c}
+                assert wanted <= set(gold[g.name].columns), g.name
+        assert [g["name"] for g in I.gold_registry()] == GOLD_TABLES
+        assert sum(g["chart"] is not None for g in I.gold_registry()) == 8, "the eight insights are charted"
     finally:
         spark.catalog.clearCache()

@@ -75,18 +75,8 @@ def _session_conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
             spark.conf.set(key, before)
 
 
-#: The gold tables, in the order of the questions (docs/architecture.md).
-GOLD_TABLES = [
-    "popular_category_by_country",
-    "popular_category_by_year",
-    "top_poster_by_country",
-    "country_with_top_poster",
-    "popular_category_by_age_group",
-    "median_followers_by_age_group",
-    "users_joined_by_year",
-    "median_followers_by_join_year",
-    "median_followers_by_join_year_and_age_group",
-]
+#: The gold tables' names, in the registry's order (insights.GOLD).
+GOLD_TABLES = [g.name for g in I.GOLD]
 
 
 def gold_tables(pins: DataFrame, geo: DataFrame, users: DataFrame) -> dict[str, DataFrame]:
@@ -102,17 +92,7 @@ def gold_tables(pins: DataFrame, geo: DataFrame, users: DataFrame) -> dict[str, 
         .drop("ind")
     )
     joined = joined.persist(StorageLevel.MEMORY_AND_DISK_DESER)
-    return {
-        "popular_category_by_country": I.most_popular_category_by_country_joined(joined),
-        "popular_category_by_year": I.most_popular_category_by_year_joined(joined),
-        "top_poster_by_country": I.top_poster_by_country_joined(joined),
-        "country_with_top_poster": I.country_with_top_poster_joined(joined),
-        "popular_category_by_age_group": I.most_popular_category_by_age_group_joined(joined),
-        "median_followers_by_age_group": I.median_followers_by_age_group_joined(joined),
-        "users_joined_by_year": I.users_joined_by_year(users),
-        "median_followers_by_join_year": I.median_followers_by_join_year_joined(joined),
-        "median_followers_by_join_year_and_age_group": I.median_followers_by_join_year_and_age_group_joined(joined),
-    }
+    return {g.name: g.build(joined, users) for g in I.GOLD}
 
 
 #: Columns Delta keeps min/max statistics on, per silver table: the key and the columns the insights filter

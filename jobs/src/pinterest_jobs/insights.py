@@ -10,6 +10,9 @@ between the two middle values of an even count).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -149,3 +152,78 @@ def median_followers_by_join_year_and_age_group(
     pins: DataFrame, users: DataFrame, first: int = 2015, last: int = 2020
 ) -> DataFrame:
     return median_followers_by_join_year_and_age_group_joined(pins.join(users, "ind"), first, last)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """How a report draws a gold table: a bar or point per row (``x`` against ``y``), or with ``series`` one
+    line per value of that column; ``note`` names a column shown under each bar (which category won);
+    ``largest`` keeps only the n rows with the largest ``y``."""
+
+    kind: str
+    x: str
+    y: str
+    label: str
+    note: str | None = None
+    largest: int | None = None
+    series: str | None = None
+
+
+@dataclass(frozen=True)
+class GoldTable:
+    """One gold table: its name (``<out>/gold/<name>``), what it answers, how it is computed from the joined
+    silver tables (pins left-joined with geo and users) and the users, and how the report draws it."""
+
+    name: str
+    title: str
+    question: str
+    build: Callable[[DataFrame, DataFrame], DataFrame]
+    chart: Chart | None
+
+
+#: The registry of gold tables, in the report's order: the batch job writes these, the local report draws
+#: them, the tests check the job against it (test_insights) and the report against it (local.test.ts).
+GOLD = (
+    GoldTable("popular_category_by_country", "1. Most popular category in each country",
+              "Posts of the leading category, per country",
+              lambda joined, users: most_popular_category_by_country_joined(joined),
+              Chart("bar", x="country", y="category_count", label="posts", note="category", largest=15)),
+    GoldTable("popular_category_by_year", "2. Most popular category each year, 2018-2022",
+              "Posts of the leading category, per year posted",
+              lambda joined, users: most_popular_category_by_year_joined(joined),
+              Chart("bar", x="post_year", y="category_count", label="posts", note="category")),
+    GoldTable("top_poster_by_country", "3. The user with the most followers in each country",
+              "Top poster's followers, per country",
+              lambda joined, users: top_poster_by_country_joined(joined),
+              Chart("bar", x="country", y="follower_count", label="followers", note="poster_name", largest=15)),
+    GoldTable("country_with_top_poster", "3b. The country whose top poster has the most followers",
+              "The country and its top poster's followers",
+              lambda joined, users: country_with_top_poster_joined(joined), None),
+    GoldTable("popular_category_by_age_group", "4. Most popular category per age group",
+              "Posts of the leading category, per age group",
+              lambda joined, users: most_popular_category_by_age_group_joined(joined),
+              Chart("bar", x="age_group", y="category_count", label="posts", note="category")),
+    GoldTable("median_followers_by_age_group", "5. Median follower count per age group",
+              "Median followers of posters, per age group",
+              lambda joined, users: median_followers_by_age_group_joined(joined),
+              Chart("bar", x="age_group", y="median_follower_count", label="median followers")),
+    GoldTable("users_joined_by_year", "6. Users joined each year, 2015-2020", "Users by the year they joined",
+              lambda joined, users: users_joined_by_year(users),
+              Chart("bar", x="post_year", y="number_users_joined", label="users")),
+    GoldTable("median_followers_by_join_year", "7. Median follower count by joining year, 2015-2020",
+              "Median followers, by the year the user joined",
+              lambda joined, users: median_followers_by_join_year_joined(joined),
+              Chart("line", x="post_year", y="median_follower_count", label="median followers")),
+    GoldTable("median_followers_by_join_year_and_age_group",
+              "8. Median follower count by joining year and age group, 2015-2020",
+              "Median followers, by joining year, one line per age group",
+              lambda joined, users: median_followers_by_join_year_and_age_group_joined(joined),
+              Chart("line", x="post_year", y="median_follower_count", label="median followers", series="age_group")),
+)
+
+
+def gold_registry() -> list[dict]:
+    """The registry as data (name, title, question, chart), for reports written in other languages."""
+    return [{"name": g.name, "title": g.title, "question": g.question,
+             "chart": None if g.chart is None else {k: v for k, v in asdict(g.chart).items() if v is not None}}
+            for g in GOLD]
