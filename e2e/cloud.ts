@@ -78,9 +78,9 @@ export const DAG_ID = "pinterest_batch_daily";
 /** The outputs the test reads; the rest of the stack's outputs are ignored. */
 export const e2eOutputsSchema = stackOutputsSchema.extend({
   kafkaRestUrl: z.url(),
-  kafkaTopics: namesPerKind("kafkaTopics"),
+  kafkaTopics: namesPerKind,
   kinesisApiUrl: z.url(),
-  kinesisStreams: namesPerKind("kinesisStreams"),
+  kinesisStreams: namesPerKind,
   apiKey: z.string().min(1),
   batchJobId: z.coerce.number().int().positive(),
   streamJobId: z.coerce.number().int().positive(),

@@ -11,19 +11,19 @@ import type { EventKind } from "../components/events";
 const run = promisify(execFile);
 
 /** A name per record kind, as the program outputs them (it names topics and streams once: components/names.ts). */
-export const namesPerKind = (what: string) =>
-  z.object(
-    { pin: z.string().min(1), geo: z.string().min(1), user: z.string().min(1) },
-    {
-      error: `${what} must map pin, geo and user to their names (stacks deployed before the outputs became maps: run pulumi up)`,
-    },
-  );
+export const namesPerKind = z.object(
+  { pin: z.string().min(1), geo: z.string().min(1), user: z.string().min(1) },
+  {
+    error:
+      "must map pin, geo and user to their names (a stack deployed before the outputs became maps: run pulumi up)",
+  },
+);
 
 export const stackOutputsSchema = z.object({
   kafkaRestUrl: z.url().optional(),
-  kafkaTopics: namesPerKind("kafkaTopics").optional(),
+  kafkaTopics: namesPerKind.optional(),
   kinesisApiUrl: z.url().optional(),
-  kinesisStreams: namesPerKind("kinesisStreams").optional(),
+  kinesisStreams: namesPerKind.optional(),
   apiKey: z.string().min(1).optional(),
 });
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;

@@ -584,10 +584,10 @@ describe("emulator", function () {
       );
       const o = await run("run", "--db", db.url, "--outputs", oldShape, "--count", "1");
       assert.deepEqual(
-        [o.code, o.stderr.replace(/--outputs \S+/, "--outputs F")],
+        [o.code, o.stderr.replace(/--outputs \S+\.json/, "--outputs F")],
         [
           2,
-          "emulator: --outputs F: kafkaTopics: kafkaTopics must map pin, geo and user to their names (stacks deployed before the outputs became maps: run pulumi up)\n",
+          "emulator: --outputs F: kafkaTopics: must map pin, geo and user to their names (a stack deployed before the outputs became maps: run pulumi up)\n",
         ],
       );
       const stack = await run("run", "--db", db.url, "--stack", "dev; rm -rf /", "--count", "1");
