@@ -33,6 +33,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from .names import KINDS
+from .queries import query_settings
 
 log = logging.getLogger("pinterest_jobs.realtime")
 
@@ -252,7 +253,6 @@ def start_realtime(
         writer = frame.writeStream.option("checkpointLocation", f"{checkpoint}/{metric.name}").queryName(
             f"realtime_{metric.name}"
         ).trigger(**trigger)
-        from .stream import query_settings
 
         with query_settings(spark, state_partitions or spark.sparkContext.defaultParallelism, pool="metrics"):
             if metric.keys is None:

@@ -30,10 +30,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyspark import inheritable_thread_target
 from pyspark.sql import DataFrame, SparkSession
@@ -43,9 +40,9 @@ from pyspark.sql.streaming import StreamingQuery
 from .cleaning import CLEANERS, QualityPolicy, flag, parse_policy, split, union_all
 from .local import entry_session
 from .names import KINDS, parse_names
-
-if TYPE_CHECKING:
-    from .realtime import Windows
+from .queries import query_settings
+from .realtime import Windows, start_realtime
+from .realtime import drain as drain_metrics
 
 log = logging.getLogger("pinterest_jobs.stream")
 
@@ -299,24 +296,6 @@ def start_stream(
         )
 
 
-@contextmanager
-def query_settings(spark: SparkSession, state_partitions: int, pool: str) -> Iterator[None]:
-    """What a query started in the block takes: its state partitions (Spark clones the session's settings
-    when a query starts, and its checkpoint keeps the number afterwards) and its scheduler pool (queries
-    started from one notebook share one FIFO pool otherwise, so the metrics' jobs would queue the clean
-    query's). The session and the thread get their own settings back."""
-    before = spark.conf.get("spark.sql.shuffle.partitions")
-    context = spark.sparkContext
-    pool_before = context.getLocalProperty("spark.scheduler.pool")
-    spark.conf.set("spark.sql.shuffle.partitions", str(state_partitions))
-    context.setLocalProperty("spark.scheduler.pool", pool)
-    try:
-        yield
-    finally:
-        spark.conf.set("spark.sql.shuffle.partitions", before)
-        context.setLocalProperty("spark.scheduler.pool", pool_before)  # type: ignore[arg-type]
-
-
 def realtime_paths(out: str, checkpoint: str) -> tuple[str, str]:
     """Where the real-time metrics live: tables under the stream's tables, checkpoints under its checkpoint
     (both inside the prefixes the stream's role may write)."""
@@ -332,8 +311,6 @@ def start_metrics(
     state_partitions: int | None = None,
 ) -> list[StreamingQuery]:
     """The real-time metrics over this stream's tables (realtime.py), one query each."""
-    from .realtime import Windows, start_realtime
-
     tables, checkpoints = realtime_paths(out, checkpoint)
     return start_realtime(spark, out, tables, checkpoints, trigger, windows or Windows(), state_partitions)
 
@@ -405,8 +382,6 @@ def main(argv: list[str] | None = None) -> None:
         else:
             query.awaitTermination()
         if args.realtime:
-            from .realtime import drain as drain_metrics
-
             drain_metrics(start_metrics(spark, args.out, args.checkpoint, {"processingTime": "0 seconds"},
                                         state_partitions=args.state_partitions))
         return
