@@ -39,14 +39,19 @@ def step(message: str) -> None:
     print(f"[spark] {message}", flush=True)
 
 
-def rows(df) -> list[dict]:
-    def plain(v):
-        if isinstance(v, (dt.date, dt.datetime)):
-            return v.isoformat()
-        if isinstance(v, float):
-            return round(v, 4)
-        return v
+def plain(v):
+    """A value as the report's JSON holds it: times as ISO text in UTC without an offset (as Spark gives
+    them; delta-rs gives them with one), floats to 4 places."""
+    if isinstance(v, dt.datetime) and v.tzinfo is not None:
+        v = v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, float):
+        return round(v, 4)
+    return v
 
+
+def rows(df) -> list[dict]:
     return [{k: plain(v) for k, v in r.asDict().items()} for r in df.collect()]
 
 
@@ -56,16 +61,6 @@ def delta_rows(path: str, order: tuple[str, ...]) -> list[dict]:
     empty."""
     if not DeltaTable.is_deltatable(path):
         return []
-
-    def plain(v):
-        if isinstance(v, dt.datetime) and v.tzinfo is not None:  # as Spark gives it: UTC, without the offset
-            v = v.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        if isinstance(v, (dt.date, dt.datetime)):
-            return v.isoformat()
-        if isinstance(v, float):
-            return round(v, 4)
-        return v
-
     found = [{k: plain(v) for k, v in r.items()} for r in DeltaTable(path).to_pyarrow_table().to_pylist()]
     return sorted(found, key=lambda r: tuple(r[c] for c in order))
 
