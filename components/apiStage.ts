@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ParentOrOptions, resourceOptions } from "./moved";
 
 /** Fields of each API access-log line (API Gateway $context variables). */
 export const ACCESS_LOG_FORMAT = {
@@ -28,25 +29,26 @@ export interface ApiStageArgs {
   resourceName: string;
   /** CloudWatch log group of the access logs. */
   accessLogGroupName: string;
-  logRetentionDays?: pulumi.Input<number>;
+  logRetentionDays: pulumi.Input<number>;
   /** KMS key encrypting the access log group. */
   logKmsKeyArn: pulumi.Input<string>;
-  throttleRateLimit?: pulumi.Input<number>;
-  throttleBurstLimit?: pulumi.Input<number>;
+  throttleRateLimit: pulumi.Input<number>;
+  throttleBurstLimit: pulumi.Input<number>;
   apiGatewayAccount?: pulumi.Resource;
   tags: Record<string, string>;
-  parent: pulumi.Resource;
+  /** The parent, or the options of a child component's resources (components/moved.ts). */
+  parent: ParentOrOptions;
 }
 
 export function apiStage(args: ApiStageArgs): aws.apigateway.Stage {
-  const parent = { parent: args.parent };
-  const rate = args.throttleRateLimit ?? 100;
-  const burst = args.throttleBurstLimit ?? 200;
+  const parent = resourceOptions(args.parent);
+  const rate = args.throttleRateLimit;
+  const burst = args.throttleBurstLimit;
   const accessLogs = new aws.cloudwatch.LogGroup(
     `${args.resourceName}-access`,
     {
       name: args.accessLogGroupName,
-      retentionInDays: args.logRetentionDays ?? 30,
+      retentionInDays: args.logRetentionDays,
       kmsKeyId: args.logKmsKeyArn,
       tags: args.tags,
     },
@@ -61,7 +63,7 @@ export function apiStage(args: ApiStageArgs): aws.apigateway.Stage {
       accessLogSettings: { destinationArn: accessLogs.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
       tags: args.tags,
     },
-    { parent: args.parent, dependsOn: args.apiGatewayAccount ? [args.apiGatewayAccount] : [] },
+    { ...parent, dependsOn: args.apiGatewayAccount ? [args.apiGatewayAccount] : [] },
   );
   new aws.apigateway.MethodSettings(
     args.resourceName,

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { ParentOrOptions, resourceOptions } from "./moved";
 import { serviceRole } from "./serviceRole";
 import { PolicyDocument, PolicyStatement, policyJson } from "./defaults";
 
@@ -222,12 +223,12 @@ export interface JobInstanceProfileArgs {
  * Returns its ARN as Databricks knows it (the job cluster's `instanceProfileArn`).
  */
 export function jobInstanceProfile(
-  parent: pulumi.Resource,
+  parent: ParentOrOptions,
   name: string,
   args: JobInstanceProfileArgs,
 ): { role: aws.iam.Role; instanceProfileArn: pulumi.Output<string>; runnerMayUse: pulumi.Resource } {
-  const opts = { parent };
-  const { role } = serviceRole(parent, name, {
+  const opts = resourceOptions(parent);
+  const { role } = serviceRole(opts, name, {
     description: args.description,
     trust: ec2InstanceTrustPolicy(),
     policy: pulumi
@@ -259,7 +260,7 @@ export function jobInstanceProfile(
     name,
     // The role's ARN too: the role and the profile are named apart (Pulumi's suffixes).
     { instanceProfileArn: awsProfile.arn, iamRoleArn: role.arn },
-    { parent, dependsOn: grant ? [grant] : [] },
+    { ...opts, dependsOn: grant ? [grant] : [] },
   );
   const runnerMayUse = new databricks.ServicePrincipalRole(
     name,
@@ -366,7 +367,7 @@ export function clusterSatisfiesPolicy(
 
 /** One job's cluster policy, usable by its runner only. */
 export function jobClusterPolicy(
-  parent: pulumi.Resource,
+  parent: ParentOrOptions,
   name: string,
   args: {
     runner: JobRunner;
@@ -395,7 +396,7 @@ export function jobClusterPolicy(
           ),
         ),
     },
-    { parent },
+    resourceOptions(parent),
   );
   const runnerMayUsePolicy = new databricks.Permissions(
     name,
@@ -403,7 +404,7 @@ export function jobClusterPolicy(
       clusterPolicyId: policy.id,
       accessControls: [{ servicePrincipalName: args.runner.applicationId, permissionLevel: "CAN_USE" }],
     },
-    { parent },
+    resourceOptions(parent),
   );
   return { policyId: policy.id, runnerMayUsePolicy };
 }

@@ -52,7 +52,10 @@ export interface KeyContext {
   partition?: string;
 }
 
-const root = (c: KeyContext) => ({ AWS: `arn:${c.partition ?? "aws"}:iam::${c.accountId}:root` });
+/** The commercial partition: a key context's when it names none. */
+export const AWS_PARTITION = "aws";
+
+const root = (c: KeyContext) => ({ AWS: `arn:${c.partition ?? AWS_PARTITION}:iam::${c.accountId}:root` });
 
 /** The account administers the key; without this statement the key could become unmanageable. */
 export function keyAdminStatement(c: KeyContext): PolicyStatement {
@@ -118,7 +121,7 @@ export function secretsKeyPolicy(c: KeyContext): PolicyDocument {
 
 /** The logs' key: CloudWatch Logs encrypts the account's log groups in this region with it. */
 export function logsKeyPolicy(c: KeyContext): PolicyDocument {
-  const partition = c.partition ?? "aws";
+  const partition = c.partition ?? AWS_PARTITION;
   return {
     Version: "2012-10-17",
     Statement: [

@@ -14,16 +14,12 @@ import { KeyContext, lakeKeyPolicy, logsKeyPolicy, secretsKeyPolicy } from "./ke
 import { secureBucket } from "./secureBucket";
 
 export interface LakeArgs {
-  /** Days raw topic objects (`topics/`) are kept. Default 30. */
-  rawDataRetentionDays?: pulumi.Input<number>;
+  /** Days raw topic objects (`topics/`) are kept (config `rawDataRetentionDays`). */
+  rawDataRetentionDays: pulumi.Input<number>;
   /** Move raw topic objects to STANDARD_IA after this many days. Default: never (no transition rule). */
   rawDataInfrequentAccessDays?: number;
-  /** Days a replaced or deleted object version is kept. Default 30. */
-  noncurrentVersionRetentionDays?: pulumi.Input<number>;
-  /** Days S3 server access logs are kept. Default 365. */
-  accessLogRetentionDays?: pulumi.Input<number>;
-  /** Let `pulumi destroy` delete non-empty buckets. Default false; only for disposable stacks. */
-  forceDestroy?: pulumi.Input<boolean>;
+  /** Let `pulumi destroy` delete non-empty buckets; only for disposable stacks (config `lakeForceDestroy`). */
+  forceDestroy: pulumi.Input<boolean>;
   /** Tags for every resource. Default: none. */
   tags?: Record<string, string>;
 }
@@ -36,6 +32,11 @@ export const LAKE_PREFIXES = {
 } as const;
 
 const ACCESS_LOG_PREFIX = "lake-access/";
+
+/** Days a replaced or deleted object version is kept: the window to undo an overwrite. Not a setting. */
+export const NONCURRENT_VERSION_RETENTION_DAYS = 30;
+/** Days S3 server access logs are kept: a year of who read the lake. Not a setting. */
+export const ACCESS_LOG_RETENTION_DAYS = 365;
 
 /** Lifecycle rules of the lake bucket. Pure, so the rules are tested on their own. */
 export function lakeLifecycleRules(
@@ -122,7 +123,7 @@ export class Lake extends pulumi.ComponentResource {
           id: "expire-access-logs",
           status: "Enabled",
           filter: {},
-          expiration: { days: args.accessLogRetentionDays ?? 365 },
+          expiration: { days: ACCESS_LOG_RETENTION_DAYS },
           noncurrentVersionExpiration: { noncurrentDays: 7 },
         },
       ],
@@ -132,8 +133,8 @@ export class Lake extends pulumi.ComponentResource {
       forceDestroy: args.forceDestroy,
       encryption: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
       lifecycle: lakeLifecycleRules(
-        args.rawDataRetentionDays ?? 30,
-        args.noncurrentVersionRetentionDays ?? 30,
+        args.rawDataRetentionDays,
+        NONCURRENT_VERSION_RETENTION_DAYS,
         args.rawDataInfrequentAccessDays,
       ),
     });

@@ -12,14 +12,14 @@ import { flowLogDeliveryPolicy, serviceTrustPolicy } from "./defaults";
 import { serviceRole } from "./serviceRole";
 
 export interface NetworkArgs {
-  /** CIDR block of the created VPC, /16 to /20, RFC 1918. Default "10.20.0.0/16". Mutually exclusive with existingVpcId. */
+  /** CIDR block of the created VPC, /16 to /20, RFC 1918 (config `vpcCidr`). Required unless existingVpcId. */
   cidrBlock?: string;
-  /** How many AZs get a private subnet (2 or 3). Default 2. Mutually exclusive with existingVpcId. */
+  /** How many AZs get a private subnet, 2 or 3 (config `availabilityZoneCount`). Required unless existingVpcId. */
   availabilityZoneCount?: number;
-  /** "single" (one NAT gateway, cheaper) or "per-az" (one per AZ, survives an AZ outage). Default "single". Mutually exclusive with existingVpcId. */
+  /** "single" (one NAT gateway, cheaper) or "per-az" (one per AZ, survives an AZ outage) (config `natGatewayMode`). Required unless existingVpcId. */
   natGatewayMode?: NatGatewayMode;
-  /** Days VPC flow logs are kept in CloudWatch Logs. Default 30. */
-  flowLogRetentionDays?: pulumi.Input<number>;
+  /** Days VPC flow logs are kept in CloudWatch Logs (config `logRetentionDays`). */
+  flowLogRetentionDays: pulumi.Input<number>;
   /** KMS key encrypting the flow-log group (the stack's logs key). */
   logKmsKeyArn: pulumi.Input<string>;
   /** Region of the created VPC (the stack's `aws:region`): names the S3 endpoint's service. Required unless existingVpcId. */
@@ -63,7 +63,7 @@ export function planSubnets(vpcCidr: string, availabilityZoneCount: number): Sub
 }
 
 /** Rejects combinations that cannot both hold (pulumi-eks style: one exact message per rule). */
-export function validateNetworkArgs(args: Omit<NetworkArgs, "logKmsKeyArn">): void {
+export function validateNetworkArgs(args: Omit<NetworkArgs, "logKmsKeyArn" | "flowLogRetentionDays">): void {
   const adopting = args.existingVpcId !== undefined;
   if (adopting !== (args.existingPrivateSubnetIds !== undefined)) {
     throw new Error("existingVpcId and existingPrivateSubnetIds must be given together");
@@ -76,8 +76,13 @@ export function validateNetworkArgs(args: Omit<NetworkArgs, "logKmsKeyArn">): vo
       throw new Error("existingPrivateSubnetIds must name subnets in at least two availability zones");
     }
     if (args.region !== undefined) throw new Error("existingVpcId and region are mutually exclusive");
-  } else if (args.region === undefined || args.region === "") {
-    throw new Error("region is required to create a VPC (the stack's aws:region)");
+  } else {
+    if (args.region === undefined || args.region === "") {
+      throw new Error("region is required to create a VPC (the stack's aws:region)");
+    }
+    for (const field of ["cidrBlock", "availabilityZoneCount", "natGatewayMode"] as const) {
+      if (args[field] === undefined) throw new Error(`${field} is required to create a VPC`);
+    }
   }
 }
 
@@ -119,9 +124,9 @@ export class Network extends pulumi.ComponentResource {
       return;
     }
 
-    const cidrBlock = args.cidrBlock ?? "10.20.0.0/16";
-    const azCount = args.availabilityZoneCount ?? 2;
-    const natMode = args.natGatewayMode ?? "single";
+    const cidrBlock = args.cidrBlock!;
+    const azCount = args.availabilityZoneCount!;
+    const natMode = args.natGatewayMode!;
     const plan = planSubnets(cidrBlock, azCount);
     // Our own layout, as explicit CIDR blocks (awsx's "Explicit CIDR Blocks"): a private quarter per AZ, a
     // small public subnet per AZ that holds only NAT. The S3 gateway endpoint goes on every route table of
@@ -157,7 +162,7 @@ export class Network extends pulumi.ComponentResource {
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const flowLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
-      { retentionInDays: args.flowLogRetentionDays ?? 30, kmsKeyId: args.logKmsKeyArn, tags },
+      { retentionInDays: args.flowLogRetentionDays, kmsKeyId: args.logKmsKeyArn, tags },
       { parent: this },
     );
     const { role: flowLogRole } = serviceRole(this, `${name}-flow-logs`, {

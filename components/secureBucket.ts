@@ -6,18 +6,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { blockAllPublicAccess, bucketOwnerEnforced } from "./defaults";
+import { ParentOrOptions, resourceOptions } from "./moved";
 
 export interface SecureBucketOptions {
   tags: Record<string, string>;
   /** Physical name prefix (a random suffix is added). Default: the logical name. */
   bucketPrefix?: string;
-  forceDestroy?: pulumi.Input<boolean>;
+  /** Let `pulumi destroy` delete the bucket with objects in it (the lake's: config `lakeForceDestroy`). */
+  forceDestroy: pulumi.Input<boolean>;
   encryption: aws.types.input.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault;
   lifecycle: aws.types.input.s3.BucketLifecycleConfigurationRule[];
 }
 
 export function secureBucket(
-  parent: pulumi.Resource,
+  parent: ParentOrOptions,
   name: string,
   opts: SecureBucketOptions,
 ): {
@@ -26,25 +28,26 @@ export function secureBucket(
   /** Objects that need a version id (MWAA's requirements.txt) are written after this. */
   versioning: aws.s3.BucketVersioning;
 } {
+  const where = resourceOptions(parent);
   const bucket = new aws.s3.Bucket(
     name,
     {
       ...(opts.bucketPrefix ? { bucketPrefix: opts.bucketPrefix } : {}),
-      forceDestroy: opts.forceDestroy ?? false,
+      forceDestroy: opts.forceDestroy,
       tags: opts.tags,
     },
-    { parent },
+    where,
   );
   const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
     name,
     { bucket: bucket.id, ...blockAllPublicAccess },
-    { parent },
+    where,
   );
-  new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, ...bucketOwnerEnforced }, { parent });
+  new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, ...bucketOwnerEnforced }, where);
   const versioning = new aws.s3.BucketVersioning(
     name,
     { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-    { parent },
+    where,
   );
   new aws.s3.BucketServerSideEncryptionConfiguration(
     name,
@@ -57,8 +60,8 @@ export function secureBucket(
         },
       ],
     },
-    { parent },
+    where,
   );
-  new aws.s3.BucketLifecycleConfiguration(name, { bucket: bucket.id, rules: opts.lifecycle }, { parent });
+  new aws.s3.BucketLifecycleConfiguration(name, { bucket: bucket.id, rules: opts.lifecycle }, where);
   return { bucket, publicAccessBlock, versioning };
 }

@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument, policyJson } from "./defaults";
+import { ParentOrOptions, resourceOptions } from "./moved";
 
 export interface ServiceRoleArgs {
   description?: string;
@@ -21,8 +22,12 @@ export interface ServiceRole {
   policy: aws.iam.RolePolicy;
 }
 
-/** The role and its inline policy, both named `name`, under `parent`. */
-export function serviceRole(parent: pulumi.Resource, name: string, args: ServiceRoleArgs): ServiceRole {
+/**
+ * The role and its inline policy, both named `name`, under `parent` (a resource, or the options of a child
+ * component's resources: components/moved.ts).
+ */
+export function serviceRole(parent: ParentOrOptions, name: string, args: ServiceRoleArgs): ServiceRole {
+  const opts = resourceOptions(parent);
   const role = new aws.iam.Role(
     name,
     {
@@ -30,12 +35,12 @@ export function serviceRole(parent: pulumi.Resource, name: string, args: Service
       assumeRolePolicy: pulumi.output(args.trust).apply((doc) => policyJson(doc as PolicyDocument)),
       tags: args.tags,
     },
-    { parent },
+    opts,
   );
   const policy = new aws.iam.RolePolicy(
     name,
     { role: role.id, policy: pulumi.output(args.policy).apply((doc) => policyJson(doc as PolicyDocument)) },
-    { parent },
+    opts,
   );
   return { role, policy };
 }

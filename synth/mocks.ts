@@ -42,6 +42,8 @@ export interface RecordedOptions {
   ignoreChanges?: string[];
   dependsOn?: string[];
   provider?: string;
+  /** URNs the resource was known by before (its aliases, resolved as the engine resolves them). */
+  aliases?: string[];
 }
 
 export interface RecordedInvoke {
@@ -406,15 +408,29 @@ const STATE_FACTORIES: Record<string, StateFactory> = {
   },
 };
 
+/** What the monitor was sent for one resource, and the URNs it has. */
+interface Registration {
+  /** The engine's URN (the parent's whole type chain) and its parent's. */
+  urn: string;
+  parent: string | null;
+  options: RecordedOptions;
+  aliases: AliasMessage[];
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   public readonly resources: RecordedResource[] = [];
   public readonly invokes: RecordedInvoke[] = [];
-  /** Parent URN of each registration, keyed by "type::name", captured from the monitor. */
-  public readonly parents = new Map<string, string>();
-  /** Resource options of each registration, keyed by "type::name", captured from the monitor. */
-  public readonly options = new Map<string, RecordedOptions>();
-  /** URNs the mock monitor handed out, filled in by installMocks. */
-  public monitorResources: Map<string, { urn: string }> = new Map();
+  /**
+   * The registration being answered: the mock monitor calls newResource synchronously inside registerResource,
+   * so each record is tied to its own request (its parent, options and aliases), never matched by name.
+   */
+  public current: Registration | undefined;
+  /** The registration behind each record (same index as `resources`). */
+  public readonly registrations: Array<Registration | undefined> = [];
+  /** The engine's URN of each registration so far, by the URN the mock monitor gave it. */
+  public readonly engineUrns = new Map<string, string>();
+  /** URNs registered twice: the engine refuses the second (settle throws its message). */
+  public readonly duplicateUrns: string[] = [];
 
   constructor(
     public readonly region = "eu-west-1",
@@ -442,6 +458,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       }).state;
     }
     const state = { ...inputs, ...computed };
+    this.registrations.push(this.current);
     this.resources.push({
       urn: "",
       type: args.type,
@@ -547,6 +564,42 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }) => void): void };
   getProvider(): string;
+  getAliasesList(): AliasMessage[];
+}
+
+/** Pulumi's Alias message: a URN, or a spec the engine resolves against the resource. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec():
+    | {
+        getName(): string;
+        getType(): string;
+        getStack(): string;
+        getProject(): string;
+        getParenturn(): string;
+        getNoparent(): boolean;
+      }
+    | undefined;
+}
+
+/**
+ * The URN an alias names, resolved as the engine does: the spec's name, type, stack and project, each
+ * defaulting to the resource's own, under the spec's parent (its type chain joined with '$'), or none.
+ */
+export function aliasUrn(
+  alias: AliasMessage,
+  resource: { type: string; name: string; parent: string },
+  stack: string,
+  project: string,
+  /** Maps a URN the SDK sent (the mock monitor's) to the engine's. */
+  toEngine: (urn: string) => string = (urn) => urn,
+): string {
+  const spec = alias.getSpec();
+  if (!spec) return alias.getUrn();
+  const parent = spec.getNoparent() ? "" : toEngine(spec.getParenturn()) || resource.parent;
+  const type = spec.getType() || resource.type;
+  const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${chain}::${spec.getName() || resource.name}`;
 }
 
 interface MonitorWithRegister {
@@ -598,12 +651,24 @@ export async function installMocks(options: MockRunOptions = {}): Promise<Record
     false,
   );
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
-  mocks.monitorResources = monitor.resources;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    mocks.parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
-    mocks.options.set(`${req.getType()}::${req.getName()}`, optionsOf(req));
-    return register(req, cb);
+    // The engine's URN: the parent's whole type chain, then the type and name. A second registration of the
+    // same URN is the engine's error 2001 (pulumi/pulumi pkg/diag/errors.go, GetDuplicateResourceURNError).
+    const parent = req.getParent() ? (mocks.engineUrns.get(req.getParent()) ?? req.getParent()) : null;
+    const chain = parent ? `${parent.split("::")[2]}$${req.getType()}` : req.getType();
+    const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${req.getName()}`;
+    if ([...mocks.engineUrns.values()].includes(urn)) mocks.duplicateUrns.push(urn);
+    // The URN the mock monitor gives it (only the parent's own type before its type), which children name.
+    const parentType = req.getParent() ? req.getParent().split("::")[2].split("$").pop() : undefined;
+    const mockUrn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parentType ? `${parentType}$` : ""}${req.getType()}::${req.getName()}`;
+    mocks.engineUrns.set(mockUrn, urn);
+    mocks.current = { urn, parent, options: optionsOf(req), aliases: req.getAliasesList() };
+    try {
+      return register(req, cb);
+    } finally {
+      mocks.current = undefined;
+    }
   };
   return mocks;
 }
@@ -611,20 +676,27 @@ export async function installMocks(options: MockRunOptions = {}): Promise<Record
 /** Waits until every registration has been answered, then fills in URNs and parents of the records. */
 export async function settle(mocks: RecordingMocks): Promise<RecordingMocks> {
   await pulumi.runtime.disconnect();
-  const urns = new Map<string, string>();
-  for (const { urn } of mocks.monitorResources.values()) {
-    const name = urn.slice(urn.lastIndexOf("::") + 2);
-    const typeChain = urn.split("::")[2];
-    const type = typeChain.slice(typeChain.lastIndexOf("$") + 1);
-    urns.set(`${type}::${name}`, urn);
+  if (mocks.duplicateUrns.length > 0) {
+    throw new Error(
+      mocks.duplicateUrns.map((u) => `Duplicate resource URN '${u}'; try giving it a unique name`).join("\n"),
+    );
   }
-  for (const r of mocks.resources) {
-    const key = `${r.type}::${r.name}`;
-    r.urn = urns.get(key) ?? "";
-    const parent = mocks.parents.get(key);
-    r.parent = parent ? parent : null;
-    r.options = mocks.options.get(key) ?? {};
-  }
+  // URNs as the engine makes them: the mock monitor puts only the parent's own type before a resource's
+  // type, the engine the parent's whole type chain (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns).
+  const toEngine = (urn: string) => mocks.engineUrns.get(urn) ?? urn;
+  const stack = pulumi.getStack();
+  const project = pulumi.getProject();
+  mocks.resources.forEach((r, i) => {
+    const reg = mocks.registrations[i];
+    if (!reg) throw new Error(`no registration recorded for ${r.type} ${r.name}`);
+    r.urn = reg.urn;
+    r.parent = reg.parent;
+    r.options = { ...reg.options };
+    if (r.options.dependsOn) r.options.dependsOn = r.options.dependsOn.map(toEngine).sort();
+    const self = { type: r.type, name: r.name, parent: reg.parent ?? "" };
+    const aliases = reg.aliases.map((a) => aliasUrn(a, self, stack, project, toEngine)).sort();
+    if (aliases.length > 0) r.options.aliases = aliases;
+  });
   return mocks;
 }
 

@@ -38,6 +38,8 @@ import {
   RecordingMocks,
   settle,
 } from "../synth/mocks";
+import { BATCH_LAKEHOUSE_SETTINGS, MWAA_SETTINGS } from "./fixtures/settings";
+import { assertSplitWithAliases } from "./fixtures/moved";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const LAKE_ARN = "arn:aws:s3:::pp-lake";
@@ -56,6 +58,7 @@ function baseArgs(overrides: Partial<Args> = {}): Args {
     topics: topicNames("pp"),
     qualityPolicy: {},
     sparkVersion: "17.3.x-scala2.13",
+    ...BATCH_LAKEHOUSE_SETTINGS,
     nodeType: "m5d.xlarge",
     workers: 3,
     maxRetries: 2,
@@ -64,6 +67,7 @@ function baseArgs(overrides: Partial<Args> = {}): Args {
     airflow: {
       mode: "create",
       version: "2.10.3",
+      ...MWAA_SETTINGS,
       webserverAccess: "private",
       vpcId: "vpc-0123456789abcdef0",
       subnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
@@ -139,6 +143,22 @@ describe("BatchLakehouse (mocks)", () => {
       "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
       "aws:mwaa/environment:Environment": 1,
     });
+  });
+
+  it("holds its resources in three children at its seams, each aliased to the URN it had before the split", () => {
+    assertSplitWithAliases(
+      mocks,
+      { type: "pinterest-pipeline:lakehouse:BatchLakehouse", name: "pp" },
+      [
+        "pinterest-pipeline:lakehouse:DatabricksBatchJob",
+        "pinterest-pipeline:lakehouse:AirflowSecrets",
+        "pinterest-pipeline:lakehouse:AirflowEnvironment",
+      ],
+      // The job's grant to Airflow: before the split it shared the cluster policy grant's URN
+      // (`pp-batch`), which the engine refuses, so it was never deployed and has nothing to alias.
+      ["pp-batch-run"],
+    );
+    assert.ok(mocks.ofType("databricks:index/permissions:Permissions").some((r) => r.name === "pp-batch"));
   });
 
   it("uploads every module of jobs/ and the notebooks side by side, so the notebooks import the package", () => {
@@ -545,6 +565,7 @@ describe("BatchLakehouse arguments", () => {
             airflow: {
               mode: "create",
               version: "2.10.3",
+              ...MWAA_SETTINGS,
               vpcId: "vpc-1",
               subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
             },

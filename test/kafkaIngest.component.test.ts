@@ -14,6 +14,8 @@ import {
   s3SinkConnectorConfig,
   verifiedPluginKey,
 } from "../components/kafkaIngest/sink";
+import { KAFKA_INGEST_SETTINGS } from "./fixtures/settings";
+import { assertSplitWithAliases } from "./fixtures/moved";
 import { installMocks, parseJson, promiseOf, RecordedResource, RecordingMocks, settle } from "../synth/mocks";
 
 const PLUGIN_URL = "https://plugins.example.com/confluentinc-kafka-connect-s3-10.5.13.zip";
@@ -32,6 +34,7 @@ function baseArgs(overrides: Partial<KafkaIngestArgs> = {}): KafkaIngestArgs {
     kmsKeyArn: KMS_KEY_ARN,
     logKmsKeyArn: LOG_KEY_ARN,
     sinkPluginLocation: PLUGIN_URL,
+    ...KAFKA_INGEST_SETTINGS,
     ...overrides,
   };
 }
@@ -337,6 +340,23 @@ describe("KafkaIngest (mocks)", () => {
     assert.deepEqual(only(s3Mocks, "aws:mskconnect/customPlugin:CustomPlugin").inputs.location, {
       s3: { bucketArn: "arn:aws:s3:::artifacts-bucket", fileKey: "plugins/s3-sink.zip" },
     });
+  });
+
+  it("holds its resources in three children at its seams, each aliased to the URN it had before the split", () => {
+    assertSplitWithAliases(mocks, { type: "pinterest-pipeline:ingest:KafkaIngest", name: "pp" }, [
+      "pinterest-pipeline:ingest:MskCluster",
+      "pinterest-pipeline:ingest:RestIngestApi",
+      "pinterest-pipeline:ingest:S3SinkConnector",
+    ]);
+    assert.equal(
+      mocks.ofType("aws:msk/cluster:Cluster")[0].urn,
+      "urn:pulumi:test::pinterest-pipeline::pinterest-pipeline:ingest:KafkaIngest$pinterest-pipeline:ingest:MskCluster$aws:msk/cluster:Cluster::pp-cluster",
+    );
+    // The key resources are the children's, exposed on the component.
+    assert.equal(ingest.cluster, ingest.brokers.cluster);
+    assert.equal(ingest.function, ingest.rest.function);
+    assert.equal(ingest.connector, ingest.sink.connector);
+    assert.deepEqual(Object.keys(ingest.brokers.topics), ["pin", "geo", "user"]);
   });
 
   it("lets two instances live in one stack", async () => {

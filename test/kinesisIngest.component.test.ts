@@ -16,15 +16,24 @@ import {
 } from "../components/kinesisIngest";
 import { streamNames } from "../components/names";
 import { installMocks, parseJson, promiseOf, RecordingMocks, settle } from "../synth/mocks";
+import { KINESIS_INGEST_SETTINGS } from "./fixtures/settings";
+import { assertSplitWithAliases } from "./fixtures/moved";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 
 const LOG_KEY = "arn:aws:kms:eu-west-1:123456789012:key/log-key";
 
-async function render(args: Array<Omit<KinesisIngestArgs, "logKmsKeyArn">>): Promise<RecordingMocks> {
+async function render(
+  args: Array<Partial<KinesisIngestArgs> & Pick<KinesisIngestArgs, "streams">>,
+): Promise<RecordingMocks> {
   const mocks = await installMocks();
   const instances = args.map(
-    (a, i) => new KinesisIngest(i === 0 ? "pp" : `pp${i}`, { logKmsKeyArn: LOG_KEY, ...a }),
+    (a, i) =>
+      new KinesisIngest(i === 0 ? "pp" : `pp${i}`, {
+        ...KINESIS_INGEST_SETTINGS,
+        logKmsKeyArn: LOG_KEY,
+        ...a,
+      }),
   );
   await Promise.all(instances.map((k) => promiseOf(k.apiUrl)));
   return settle(mocks);
@@ -158,9 +167,20 @@ describe("KinesisIngest (mocks)", () => {
     });
   });
 
+  it("holds its resources in two children at its seams, each aliased to the URN it had before the split", () => {
+    assertSplitWithAliases(mocks, { type: "pinterest-pipeline:ingest:KinesisIngest", name: "pp" }, [
+      "pinterest-pipeline:ingest:KinesisStreams",
+      "pinterest-pipeline:ingest:KinesisRestApi",
+    ]);
+  });
+
   it("exposes its streams, by kind, as the resources themselves", async () => {
     const mocks2 = await installMocks();
-    const ingest = new KinesisIngest("px", { streams: streamNames("px"), logKmsKeyArn: LOG_KEY });
+    const ingest = new KinesisIngest("px", {
+      ...KINESIS_INGEST_SETTINGS,
+      streams: streamNames("px"),
+      logKmsKeyArn: LOG_KEY,
+    });
     await promiseOf(ingest.apiUrl);
     await settle(mocks2);
     assert.deepEqual(await Promise.all(EVENT_KINDS.map((k) => promiseOf(ingest.streamNameOf[k]))), [
@@ -183,11 +203,18 @@ describe("KinesisIngest (mocks)", () => {
     assert.throws(() => validateKinesisIngestArgs({ streams: streamNames("pp"), mode: "provisioned" }), {
       message: "shardCount is required when mode is provisioned",
     });
-    assert.throws(() => validateKinesisIngestArgs({ streams: streamNames("pp"), shardCount: 2 }), {
-      message: "shardCount and mode on-demand are mutually exclusive",
-    });
-    assert.throws(() => validateKinesisIngestArgs({ streams: { ...streamNames("pp"), pin: "pp/pin" } }), {
-      message: "streams.pin is not a valid name: 'pp/pin'",
-    });
+    assert.throws(
+      () => validateKinesisIngestArgs({ streams: streamNames("pp"), mode: "on-demand", shardCount: 2 }),
+      {
+        message: "shardCount and mode on-demand are mutually exclusive",
+      },
+    );
+    assert.throws(
+      () =>
+        validateKinesisIngestArgs({ streams: { ...streamNames("pp"), pin: "pp/pin" }, mode: "on-demand" }),
+      {
+        message: "streams.pin is not a valid name: 'pp/pin'",
+      },
+    );
   });
 });

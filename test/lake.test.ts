@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { PolicyDocument } from "../components/defaults";
 import { Lake, lakeLifecycleRules } from "../components/lake";
 import { installMocks, parseJson, promiseOf, RecordedResource, RecordingMocks, settle } from "../synth/mocks";
+import { LAKE_SETTINGS } from "./fixtures/settings";
 
 async function render(build: () => Lake[]): Promise<RecordingMocks> {
   const mocks = await installMocks();
@@ -22,7 +23,7 @@ const forBucket = (mocks: RecordingMocks, type: string, bucket: RecordedResource
 
 describe("Lake", () => {
   it("creates two buckets with every protection and three rotated KMS keys (lake, logs, secrets), 21 resources in all", async () => {
-    const mocks = await render(() => [new Lake("lake", {})]);
+    const mocks = await render(() => [new Lake("lake", LAKE_SETTINGS)]);
     assert.equal(mocks.resources.filter((r) => r.custom).length, 21);
     // One key per kind of data, each with an explicit policy (components/keyPolicies.ts, test/keyPolicies.test.ts).
     const keys = mocks.ofType("aws:kms/key:Key");
@@ -85,7 +86,7 @@ describe("Lake", () => {
   });
 
   it("encrypts the lake with the KMS key and the log bucket with SSE-S3", async () => {
-    const mocks = await render(() => [new Lake("lake", {})]);
+    const mocks = await render(() => [new Lake("lake", LAKE_SETTINGS)]);
     const [logs, lake] = ["lake-access-logs", "lake-lake"].map((n) =>
       mocks.ofType("aws:s3/bucket:Bucket").find((b) => b.name === n)!,
     );
@@ -103,7 +104,7 @@ describe("Lake", () => {
   });
 
   it("lets only S3 log delivery for this lake and account write access logs", async () => {
-    const mocks = await render(() => [new Lake("lake", {})]);
+    const mocks = await render(() => [new Lake("lake", LAKE_SETTINGS)]);
     const [logs, lake] = ["lake-access-logs", "lake-lake"].map((n) =>
       mocks.ofType("aws:s3/bucket:Bucket").find((b) => b.name === n)!,
     );
@@ -140,7 +141,10 @@ describe("Lake", () => {
   });
 
   it("lets two lakes live in one stack without name clashes", async () => {
-    const mocks = await render(() => [new Lake("a", { forceDestroy: true }), new Lake("b", {})]);
+    const mocks = await render(() => [
+      new Lake("a", { ...LAKE_SETTINGS, forceDestroy: true }),
+      new Lake("b", LAKE_SETTINGS),
+    ]);
     assert.equal(mocks.resources.filter((r) => r.custom).length, 42);
     const names = mocks.ofType("aws:s3/bucket:Bucket").map((b) => b.id);
     assert.equal(new Set(names).size, 4);

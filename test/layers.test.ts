@@ -102,4 +102,24 @@ describe("layers", () => {
       EDGES.some((e) => e.from === "local/kinesisApi.ts" && e.to.startsWith("components/kinesisIngest/")),
     );
   });
+
+  it("components/ write no setting's default: no `args.x ?? <literal>` (config.ts's DEFAULTS is its one home)", () => {
+    const literalDefault = /\b[a-z]\w*(\.\w+)+\s*\?\?\s*(-?\d|["'`]|true\b|false\b)/;
+    // (The Lambda's runtime code, components/*/runtime/, reads its environment, not stack settings.)
+    const deployCode = FILES.filter((f) => f.startsWith("components/") && !f.includes("/runtime/"));
+    const found = deployCode.flatMap((f) =>
+      fs
+        .readFileSync(path.join(ROOT, f), "utf8")
+        .split("\n")
+        .map((line, i) => ({ f, line, i }))
+        .filter(({ line }) => literalDefault.test(line))
+        .map(({ f, line, i }) => `${f}:${i + 1}: ${line.trim()}`),
+    );
+    assert.deepEqual(found, []);
+    // The pattern finds what it is for.
+    assert.ok(literalDefault.test("const days = args.retentionDays ?? 30;"));
+    assert.ok(literalDefault.test('environmentClass: airflow.environmentClass ?? "mw1.small",'));
+    assert.ok(!literalDefault.test("const tags = args.tags ?? {};"));
+    assert.ok(!literalDefault.test("const days = args.retentionDays ?? RETENTION_DAYS;"));
+  });
 });

@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { Network, planSubnets, validateNetworkArgs } from "../components/network";
 import { installMocks, parseJson, promiseOf, RecordingMocks, settle } from "../synth/mocks";
 import { PolicyDocument } from "../components/defaults";
+import { NETWORK_SETTINGS } from "./fixtures/settings";
 
 async function render(build: () => Network): Promise<{ mocks: RecordingMocks; network: Network }> {
   const mocks = await installMocks();
@@ -75,7 +76,13 @@ describe("Network (created VPC, on awsx.ec2.Vpc)", () => {
 
   it("asks awsx for private subnets in two AZs behind one NAT gateway, with an S3 endpoint, and logs its flows", async () => {
     const { mocks, network } = await render(
-      () => new Network("net", { region: "eu-west-1", logKmsKeyArn: LOG_KEY, tags: { team: "data" } }),
+      () =>
+        new Network("net", {
+          ...NETWORK_SETTINGS,
+          region: "eu-west-1",
+          logKmsKeyArn: LOG_KEY,
+          tags: { team: "data" },
+        }),
     );
     assert.equal(count(mocks, AWSX_VPC), 1);
     const vpc = mocks.ofType(AWSX_VPC)[0];
@@ -106,7 +113,9 @@ describe("Network (created VPC, on awsx.ec2.Vpc)", () => {
   });
 
   it("gives lake traffic an S3 gateway endpoint and leaves the default security group without rules", async () => {
-    const { mocks } = await render(() => new Network("net", { region: "eu-west-1", logKmsKeyArn: LOG_KEY }));
+    const { mocks } = await render(
+      () => new Network("net", { ...NETWORK_SETTINGS, region: "eu-west-1", logKmsKeyArn: LOG_KEY }),
+    );
     const vpc = mocks.ofType(AWSX_VPC)[0];
     // "Auto": awsx puts a gateway endpoint without routeTableIds on every route table it made.
     assert.equal(vpc.inputs.vpcEndpointStrategy, "Auto");
@@ -120,7 +129,13 @@ describe("Network (created VPC, on awsx.ec2.Vpc)", () => {
 
   it("gives the flow-log role only write access to its own log group", async () => {
     const { mocks } = await render(
-      () => new Network("net", { region: "eu-west-1", logKmsKeyArn: LOG_KEY, flowLogRetentionDays: 90 }),
+      () =>
+        new Network("net", {
+          ...NETWORK_SETTINGS,
+          region: "eu-west-1",
+          logKmsKeyArn: LOG_KEY,
+          flowLogRetentionDays: 90,
+        }),
     );
     const group = mocks.ofType("aws:cloudwatch/logGroup:LogGroup")[0];
     assert.equal(group.inputs.retentionInDays, 90);
@@ -150,6 +165,7 @@ describe("Network (created VPC, on awsx.ec2.Vpc)", () => {
     const { mocks, network } = await render(
       () =>
         new Network("net", {
+          ...NETWORK_SETTINGS,
           region: "eu-west-1",
           logKmsKeyArn: LOG_KEY,
           availabilityZoneCount: 3,
@@ -169,9 +185,22 @@ describe("Network (created VPC, on awsx.ec2.Vpc)", () => {
   });
 
   it("rejects a created VPC without a region, and a region beside an adopted VPC", () => {
-    assert.throws(() => new Network("net", { logKmsKeyArn: LOG_KEY }), {
+    assert.throws(() => new Network("net", { ...NETWORK_SETTINGS, logKmsKeyArn: LOG_KEY }), {
       message: "region is required to create a VPC (the stack's aws:region)",
     });
+    // The caller resolves the settings (config.ts holds their defaults); the component has none of its own.
+    assert.throws(
+      () =>
+        new Network("net", {
+          ...NETWORK_SETTINGS,
+          cidrBlock: undefined,
+          region: "eu-west-1",
+          logKmsKeyArn: LOG_KEY,
+        }),
+      {
+        message: "cidrBlock is required to create a VPC",
+      },
+    );
     assert.throws(
       () =>
         validateNetworkArgs({
@@ -185,7 +214,7 @@ describe("Network (created VPC, on awsx.ec2.Vpc)", () => {
 
   it("parents awsx's VPC and every resource beside it to the component, and exposes them", async () => {
     const { mocks, network } = await render(
-      () => new Network("net", { region: "eu-west-1", logKmsKeyArn: LOG_KEY }),
+      () => new Network("net", { ...NETWORK_SETTINGS, region: "eu-west-1", logKmsKeyArn: LOG_KEY }),
     );
     const component = mocks.ofType("pinterest-pipeline:network:Network")[0];
     assert.ok(component.urn.length > 0);
@@ -202,6 +231,7 @@ describe("Network (adopted VPC)", () => {
     const { mocks, network } = await render(
       () =>
         new Network("net", {
+          flowLogRetentionDays: NETWORK_SETTINGS.flowLogRetentionDays,
           logKmsKeyArn: LOG_KEY,
           existingVpcId: "vpc-0123456789abcdef0",
           existingPrivateSubnetIds: subnets,

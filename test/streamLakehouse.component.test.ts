@@ -16,6 +16,7 @@ import {
   validateStreamLakehouseArgs,
 } from "../components/streamLakehouse";
 import { installMocks, parseJson, promiseOf, RecordedResource, RecordingMocks, settle } from "../synth/mocks";
+import { STREAM_LAKEHOUSE_SETTINGS } from "./fixtures/settings";
 
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const STREAMS = ["pin", "geo", "user"].map((k) => `arn:aws:kinesis:eu-west-1:123456789012:stream/pp-${k}`);
@@ -31,6 +32,7 @@ const ARGS: Args = {
   kmsKeyArn: KEY,
   region: "eu-west-1",
   sparkVersion: "17.3.x-scala2.13",
+  ...STREAM_LAKEHOUSE_SETTINGS,
   workers: 2,
   trigger: "5s",
   qualityPolicy: { "age.out_of_range": "drop" },

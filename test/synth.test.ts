@@ -22,8 +22,8 @@ describe("offline synth", () => {
 
   for (const [stack, expected] of [
     // The network is awsx's Vpc (one resource here; its plugin makes the subnets, NAT gateways and routes).
-    ["dev", { resources: 216, subnets: 4, nat: "Single", azs: 2 }],
-    ["prod", { resources: 222, subnets: 6, nat: "OnePerAz", azs: 3 }],
+    ["dev", { resources: 224, subnets: 4, nat: "Single", azs: 2 }],
+    ["prod", { resources: 230, subnets: 6, nat: "OnePerAz", azs: 3 }],
   ] as const) {
     it(`renders the ${stack} stack's graph and prints its tree and summary`, async () => {
       const out = path.join(tmp, `${stack}.json`);
@@ -45,7 +45,12 @@ describe("offline synth", () => {
       const components = new Set(
         graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:")).map((r) => r.urn),
       );
-      assert.equal(components.size, 10);
+      // Ten at the top, and the children of the three split at their seams (3 + 2 + 3).
+      assert.equal(components.size, 18);
+      assert.equal(
+        graph.resources.filter((r) => r.type.startsWith("pinterest-pipeline:") && !r.parent).length,
+        10,
+      );
       for (const r of graph.resources.filter((x) => !x.type.startsWith("pinterest-pipeline:"))) {
         assert.ok(
           r.parent !== null && components.has(r.parent),
@@ -112,6 +117,17 @@ describe("offline synth", () => {
           `the ${stack} graph changed but ${path.relative(ROOT, committed)} did not (first difference at line ${firstDiff + 1}: ${JSON.stringify(b[firstDiff] ?? "")}); review it and run: npm run synth -- --stack ${stack} --write-graph`,
         );
       }
+      // A stack deployed before the components were split at their seams keeps every resource: each URN it
+      // holds is still a resource's URN or one of its aliases, so `pulumi up` updates in place, replaces nothing.
+      const known = new Set(graph.resources.flatMap((r) => [r.urn, ...(r.options.aliases ?? [])]));
+      const deployed = JSON.parse(
+        fs.readFileSync(path.join(ROOT, "test", "fixtures", `urns-before-split-${stack}.json`), "utf8"),
+      ) as { urns: string[] };
+      assert.deepEqual(
+        deployed.urns.filter((u) => !known.has(u)),
+        [],
+        "URNs of a deployed stack that no resource answers to",
+      );
       assert.ok(!now.includes(ROOT), "no path of this checkout in the graph");
       assert.ok(!/"value": "[0-9a-f]{40}"/.test(now), "no API key value in the graph");
     });
@@ -207,6 +223,43 @@ describe("recording mocks", () => {
       retentionInDays: 7,
     });
     assert.ok(!JSON.stringify(mocks.resources.map((r) => r.inputs)).includes("s3cr3t"));
+  });
+
+  it("refuses a URN registered twice, as the engine does, and makes URNs with the parent's whole chain", async () => {
+    class Box extends pulumi.ComponentResource {
+      constructor(type: string, name: string, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+      }
+    }
+    const mocks = await installMocks();
+    const outer = new Box("t:m:Outer", "o");
+    const inner = new Box("t:m:Inner", "i", { parent: outer });
+    const a = new aws.cloudwatch.LogGroup("same", {}, { parent: inner });
+    // Same type and name, another parent: another URN.
+    const b = new aws.cloudwatch.LogGroup("same", {}, { parent: outer });
+    await Promise.all([promiseOf(a.arn), promiseOf(b.arn)]);
+    await settle(mocks);
+    assert.deepEqual(
+      mocks
+        .ofType("aws:cloudwatch/logGroup:LogGroup")
+        .map((r) => r.urn)
+        .sort(),
+      [
+        "urn:pulumi:test::pinterest-pipeline::t:m:Outer$aws:cloudwatch/logGroup:LogGroup::same",
+        "urn:pulumi:test::pinterest-pipeline::t:m:Outer$t:m:Inner$aws:cloudwatch/logGroup:LogGroup::same",
+      ],
+    );
+
+    const again = await installMocks();
+    const parent = new Box("t:m:Outer", "o");
+    const first = new aws.cloudwatch.LogGroup("twice", {}, { parent });
+    const second = new aws.cloudwatch.LogGroup("twice", {}, { parent });
+    await Promise.all([promiseOf(first.arn), promiseOf(second.arn)]);
+    // The engine's error 2001 (pulumi/pulumi pkg/diag/errors.go).
+    await assert.rejects(settle(again), {
+      message:
+        "Duplicate resource URN 'urn:pulumi:test::pinterest-pipeline::t:m:Outer$aws:cloudwatch/logGroup:LogGroup::twice'; try giving it a unique name",
+    });
   });
 
   it("throws on an invoke it does not know instead of answering something vague", async () => {

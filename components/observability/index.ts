@@ -22,6 +22,9 @@ import {
 export { DEFAULT_THRESHOLDS, alarmSpecs } from "./alarms";
 export type { AlarmSpec, AlarmThresholds, Watched } from "./alarms";
 
+/** Days before a credential ends that the alarm topic is told: two weeks to rotate it. Not a setting. */
+export const EXPIRY_NOTICE_DAYS = 14;
+
 export interface ObservabilityArgs {
   /** Prefix of the alarm names, the topic and the dashboard (the stack's namePrefix). */
   namePrefix: string;
@@ -31,10 +34,8 @@ export interface ObservabilityArgs {
   alertEmail?: string;
   /** Default: DEFAULT_THRESHOLDS (1% 5xx, 10% 4xx, 10 minutes of stream lag, 80% MSK disk). */
   thresholds?: Partial<AlarmThresholds>;
-  /** Credentials that end: the alarm topic is told `expiryNoticeDays` before each ends. */
+  /** Credentials that end: the alarm topic is told EXPIRY_NOTICE_DAYS before each ends. */
   expiringSecrets?: Array<{ label: string; expireTime: pulumi.Input<string> }>;
-  /** Default 14. */
-  expiryNoticeDays?: number;
   tags?: Record<string, string>;
 }
 
@@ -155,7 +156,7 @@ export class Observability extends pulumi.ComponentResource {
         policy: pulumi.all([topic.arn, key.arn, region]).apply(([t, k, r]) => noticePublisherPolicy(t, k, r)),
         tags,
       });
-      const days = args.expiryNoticeDays ?? 14;
+      const days = EXPIRY_NOTICE_DAYS;
       for (const secret of expiring) {
         new aws.scheduler.Schedule(
           `${name}-${secret.label}-expiry`,

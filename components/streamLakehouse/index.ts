@@ -37,12 +37,12 @@ export interface StreamLakehouseArgs {
   kmsKeyArn: pulumi.Input<string>;
   region: pulumi.Input<string>;
   sparkVersion: string;
-  /** Default "m5d.large". */
-  nodeType?: string;
-  /** Default 1. */
-  workers?: number;
-  /** Micro-batch interval ("10s", "500ms", "1m"). Default "10s". */
-  trigger?: string;
+  /** Node type of the stream's cluster (config `streamNodeType`). */
+  nodeType: string;
+  /** Workers of the stream's cluster (config `streamWorkers`). */
+  workers: number;
+  /** Micro-batch interval, "10s", "500ms", "1m" (config `streamTrigger`). */
+  trigger: string;
   /** Per field rule, null the field or drop the row (config key `qualityPolicy`, resolved). */
   qualityPolicy: QualityPolicy;
   alertEmail?: string;
@@ -52,11 +52,11 @@ export interface StreamLakehouseArgs {
 
 export function validateStreamLakehouseArgs(args: Omit<StreamLakehouseArgs, "code">): void {
   checkNameMap("streams", args.streams, STREAM_NAME);
-  const trigger = args.trigger ?? "10s";
+  const trigger = args.trigger;
   if (!TRIGGER_PATTERN.test(trigger) || trigger === "available-now") {
     throw new Error(`trigger must be an interval like 10s, 500ms or 1m, got '${trigger}'`);
   }
-  const workers = args.workers ?? 1;
+  const workers = args.workers;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be >= 1, got ${workers}`);
 }
 
@@ -110,8 +110,8 @@ export class StreamLakehouse extends pulumi.ComponentResource {
     });
     const cluster = {
       sparkVersion: args.sparkVersion,
-      nodeType: args.nodeType ?? "m5d.large",
-      workers: args.workers ?? 1,
+      nodeType: args.nodeType,
+      workers: args.workers,
       // A continuous job on spot would lose its cluster at every reclaim.
       spot: false,
       tags,
@@ -151,7 +151,7 @@ export class StreamLakehouse extends pulumi.ComponentResource {
                 region: args.region,
                 out,
                 checkpoint: this.checkpointLocation,
-                trigger: args.trigger ?? "10s",
+                trigger: args.trigger,
                 quality_policy: qualityPolicyParameter(args.qualityPolicy),
               },
             },
