@@ -365,7 +365,7 @@ export function clusterSatisfiesPolicy(
   return problems;
 }
 
-/** One job's cluster policy, usable by its runner only. */
+/** One job's cluster policy, usable by its runner only (the grant under `grantParent`, by default the policy's). */
 export function jobClusterPolicy(
   parent: ParentOrOptions,
   name: string,
@@ -374,6 +374,7 @@ export function jobClusterPolicy(
     instanceProfileArn: pulumi.Input<string>;
     cluster: Omit<JobClusterArgs, "runnerApplicationId" | "instanceProfileArn">;
   },
+  grantParent: ParentOrOptions = parent,
 ): { policyId: pulumi.Output<string>; runnerMayUsePolicy: pulumi.Resource } {
   const policy = new databricks.ClusterPolicy(
     name,
@@ -404,7 +405,7 @@ export function jobClusterPolicy(
       clusterPolicyId: policy.id,
       accessControls: [{ servicePrincipalName: args.runner.applicationId, permissionLevel: "CAN_USE" }],
     },
-    resourceOptions(parent),
+    resourceOptions(grantParent),
   );
   return { policyId: policy.id, runnerMayUsePolicy };
 }

@@ -14,8 +14,16 @@ import * as pulumi from "@pulumi/pulumi";
 export function movedInto(
   child: pulumi.Resource,
   formerParent: pulumi.Resource | undefined,
+  /** The logical name it had there, when it was renamed too. */
+  formerName?: string,
 ): pulumi.CustomResourceOptions {
-  return formerParent ? { parent: child, aliases: [{ parent: formerParent }] } : { parent: child };
+  if (!formerParent) return { parent: child };
+  return {
+    parent: child,
+    aliases: [
+      formerName === undefined ? { parent: formerParent } : { parent: formerParent, name: formerName },
+    ],
+  };
 }
 
 /** Where a builder puts its resources: under a bare parent, or with a child component's options (above). */

@@ -427,8 +427,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   public current: Registration | undefined;
   /** The registration behind each record (same index as `resources`). */
   public readonly registrations: Array<Registration | undefined> = [];
-  /** The engine's URN of each registration so far, by the URN the mock monitor gave it. */
-  public readonly engineUrns = new Map<string, string>();
+  /** The URNs registered so far. */
+  public readonly registeredUrns = new Set<string>();
   /** URNs registered twice: the engine refuses the second (settle throws its message). */
   public readonly duplicateUrns: string[] = [];
 
@@ -585,26 +585,42 @@ interface AliasMessage {
 /**
  * The URN an alias names, resolved as the engine does: the spec's name, type, stack and project, each
  * defaulting to the resource's own, under the spec's parent (its type chain joined with '$'), or none.
+ * Not modelled: the engine also tries each alias under each of the parent's own aliases (inherited child
+ * aliases); none of our components has aliases of its own, so nothing here needs it.
  */
 export function aliasUrn(
   alias: AliasMessage,
   resource: { type: string; name: string; parent: string },
   stack: string,
   project: string,
-  /** Maps a URN the SDK sent (the mock monitor's) to the engine's. */
-  toEngine: (urn: string) => string = (urn) => urn,
 ): string {
   const spec = alias.getSpec();
   if (!spec) return alias.getUrn();
-  const parent = spec.getNoparent() ? "" : toEngine(spec.getParenturn()) || resource.parent;
+  const parent = spec.getNoparent() ? "" : spec.getParenturn() || resource.parent;
   const type = spec.getType() || resource.type;
-  const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
-  return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${chain}::${spec.getName() || resource.name}`;
+  const name = spec.getName() || resource.name;
+  if (parent) {
+    // Under a parent, the stack and project are the parent's (sdk/go/common/resource/alias.go, CreateURN).
+    const [head, parentProject, chain] = parent.split("::");
+    return `${head}::${parentProject}::${chain}$${type}::${name}`;
+  }
+  return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${type}::${name}`;
 }
 
 interface MonitorWithRegister {
   registerResource(req: RegisterRequest, cb: unknown): unknown;
+  newUrn(parent: string, type: string, name: string): string;
   resources: Map<string, { urn: string }>;
+}
+
+/**
+ * The engine's URN: stack, project, the parent's whole type chain (the root stack's left out), type, name
+ * (pulumi/pulumi `Deployment.generateURN` in pkg/resource/deploy/deployment.go, `urn.New`; the Node SDK's
+ * `createUrn`). Pulumi's mock monitor keeps only the parent's own type, which differs two components deep.
+ */
+export function engineUrn(parent: string, type: string, name: string): string {
+  const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
 }
 
 /** The options a registration request carries, as RecordedOptions. */
@@ -651,18 +667,16 @@ export async function installMocks(options: MockRunOptions = {}): Promise<Record
     false,
   );
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  // The program sees the URNs the engine would give (an API deployment's trigger is made of them).
+  monitor.newUrn = engineUrn;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    // The engine's URN: the parent's whole type chain, then the type and name. A second registration of the
-    // same URN is the engine's error 2001 (pulumi/pulumi pkg/diag/errors.go, GetDuplicateResourceURNError).
-    const parent = req.getParent() ? (mocks.engineUrns.get(req.getParent()) ?? req.getParent()) : null;
-    const chain = parent ? `${parent.split("::")[2]}$${req.getType()}` : req.getType();
-    const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${req.getName()}`;
-    if ([...mocks.engineUrns.values()].includes(urn)) mocks.duplicateUrns.push(urn);
-    // The URN the mock monitor gives it (only the parent's own type before its type), which children name.
-    const parentType = req.getParent() ? req.getParent().split("::")[2].split("$").pop() : undefined;
-    const mockUrn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parentType ? `${parentType}$` : ""}${req.getType()}::${req.getName()}`;
-    mocks.engineUrns.set(mockUrn, urn);
+    // A second registration of one URN is the engine's error 2001 (pulumi/pulumi
+    // sdk/go/common/diag/errors.go, GetDuplicateResourceURNError): recorded here, thrown by settle.
+    const parent = req.getParent() || null;
+    const urn = engineUrn(req.getParent(), req.getType(), req.getName());
+    if (mocks.registeredUrns.has(urn)) mocks.duplicateUrns.push(urn);
+    mocks.registeredUrns.add(urn);
     mocks.current = { urn, parent, options: optionsOf(req), aliases: req.getAliasesList() };
     try {
       return register(req, cb);
@@ -681,9 +695,6 @@ export async function settle(mocks: RecordingMocks): Promise<RecordingMocks> {
       mocks.duplicateUrns.map((u) => `Duplicate resource URN '${u}'; try giving it a unique name`).join("\n"),
     );
   }
-  // URNs as the engine makes them: the mock monitor puts only the parent's own type before a resource's
-  // type, the engine the parent's whole type chain (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns).
-  const toEngine = (urn: string) => mocks.engineUrns.get(urn) ?? urn;
   const stack = pulumi.getStack();
   const project = pulumi.getProject();
   mocks.resources.forEach((r, i) => {
@@ -692,9 +703,9 @@ export async function settle(mocks: RecordingMocks): Promise<RecordingMocks> {
     r.urn = reg.urn;
     r.parent = reg.parent;
     r.options = { ...reg.options };
-    if (r.options.dependsOn) r.options.dependsOn = r.options.dependsOn.map(toEngine).sort();
     const self = { type: r.type, name: r.name, parent: reg.parent ?? "" };
-    const aliases = reg.aliases.map((a) => aliasUrn(a, self, stack, project, toEngine)).sort();
+    // (Once each: @pulumi/aws's Bucket sends its old type's alias twice.)
+    const aliases = [...new Set(reg.aliases.map((a) => aliasUrn(a, self, stack, project)))].sort();
     if (aliases.length > 0) r.options.aliases = aliases;
   });
   return mocks;

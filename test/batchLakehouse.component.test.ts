@@ -154,11 +154,21 @@ describe("BatchLakehouse (mocks)", () => {
         "pinterest-pipeline:lakehouse:AirflowSecrets",
         "pinterest-pipeline:lakehouse:AirflowEnvironment",
       ],
-      // The job's grant to Airflow: before the split it shared the cluster policy grant's URN
-      // (`pp-batch`), which the engine refuses, so it was never deployed and has nothing to alias.
-      ["pp-batch-run"],
+      // The cluster policy's grant took the job grant's URN (fcf68d6), which the engine refuses: no stack holds
+      // it under that URN, and the job's grant claims it.
+      ["databricks:index/permissions:Permissions::pp-batch"],
+      // The job's grant to Airflow, renamed from `pp-batch`: a deployed stack holds it under that URN.
+      { "pp-batch-run": "pp-batch" },
     );
-    assert.ok(mocks.ofType("databricks:index/permissions:Permissions").some((r) => r.name === "pp-batch"));
+    const grants = mocks.ofType("databricks:index/permissions:Permissions");
+    const jobGrant = grants.find((r) => r.name === "pp-batch-run")!;
+    assert.ok(jobGrant.inputs.jobId, "the old URN is answered by the job's grant");
+    assert.deepEqual(jobGrant.options.aliases, [
+      "urn:pulumi:test::pinterest-pipeline::pinterest-pipeline:lakehouse:BatchLakehouse$databricks:index/permissions:Permissions::pp-batch",
+    ]);
+    const policyGrant = grants.find((r) => r.name === "pp-batch")!;
+    assert.ok(policyGrant.inputs.clusterPolicyId);
+    assert.equal(policyGrant.options.aliases, undefined);
   });
 
   it("uploads every module of jobs/ and the notebooks side by side, so the notebooks import the package", () => {

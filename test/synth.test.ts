@@ -128,6 +128,13 @@ describe("offline synth", () => {
         [],
         "URNs of a deployed stack that no resource answers to",
       );
+      // And each of them answers to one resource only: no alias is claimed twice, or is another's URN.
+      const claims = graph.resources.flatMap((r) => [r.urn, ...(r.options.aliases ?? [])]);
+      assert.deepEqual(
+        claims.filter((u, i) => claims.indexOf(u) !== i),
+        [],
+        "URNs claimed twice",
+      );
       assert.ok(!now.includes(ROOT), "no path of this checkout in the graph");
       assert.ok(!/"value": "[0-9a-f]{40}"/.test(now), "no API key value in the graph");
     });

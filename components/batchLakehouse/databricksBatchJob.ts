@@ -57,12 +57,13 @@ export interface BatchJobCompute {
  * workspace and granted to the batch runner) and its cluster policy, under `parent`.
  */
 export function batchJobCompute(
-  parent: ParentOrOptions,
+  /** Where the resources go (`moved`), but the cluster policy's grant (`policyGrant`). */
+  where: { moved: ParentOrOptions; policyGrant: ParentOrOptions },
   name: string,
   args: BatchJobComputeArgs,
 ): BatchJobCompute {
   const { tags } = args;
-  const { instanceProfileArn, runnerMayUse } = jobInstanceProfile(parent, `${name}-job`, {
+  const { instanceProfileArn, runnerMayUse } = jobInstanceProfile(where.moved, `${name}-job`, {
     description: "Databricks batch job cluster: reads raw topics, writes the batch's Delta tables",
     statements: pulumi
       .all([args.lakeBucketArn, args.kmsKeyArn])
@@ -80,11 +81,12 @@ export function batchJobCompute(
     spot: true,
     tags,
   };
-  const { policyId, runnerMayUsePolicy } = jobClusterPolicy(parent, `${args.namePrefix}-batch`, {
-    runner: args.code.runners.batch,
-    instanceProfileArn,
-    cluster,
-  });
+  const { policyId, runnerMayUsePolicy } = jobClusterPolicy(
+    where.moved,
+    `${args.namePrefix}-batch`,
+    { runner: args.code.runners.batch, instanceProfileArn, cluster },
+    where.policyGrant,
+  );
   return { cluster, instanceProfileArn, policyId, runnerMayUse: [runnerMayUse, runnerMayUsePolicy] };
 }
 
@@ -134,7 +136,9 @@ export class DatabricksBatchJob extends pulumi.ComponentResource {
     // Created under BatchLakehouse before this component existed: aliased to keep their URNs.
     const moved = movedInto(this, opts?.parent);
     const { tags } = args;
-    const compute = batchJobCompute(moved, name, args);
+    // The cluster policy's grant came with per-job principals (fcf68d6) and took the job grant's URN (see the
+    // job's grant below): the engine refused that, so no stack holds it under that URN and it gets no alias.
+    const compute = batchJobCompute({ moved, policyGrant: { parent: this } }, name, args);
     this.instanceProfileArn = compute.instanceProfileArn;
     this.clusterPolicyId = compute.policyId;
 
@@ -196,9 +200,10 @@ export class DatabricksBatchJob extends pulumi.ComponentResource {
       // read the code and use the instance profile.
       { ...moved, dependsOn: [...args.code.readyToRun, ...compute.runnerMayUse] },
     );
-    // Named apart from the cluster policy's grant (`${namePrefix}-batch`): before the split both were
-    // `<prefix>-batch` under BatchLakehouse, one URN twice, which the engine refuses (Duplicate resource URN),
-    // so this grant was never deployed and has no former URN to alias.
+    // Named apart from the cluster policy's grant (`${namePrefix}-batch`). This grant was `<prefix>-batch`
+    // under BatchLakehouse; fcf68d6 gave the cluster policy's grant the same name and so the same URN, which
+    // the engine refuses (Duplicate resource URN): no stack could be updated since, and a deployed stack holds
+    // this grant, the job's, under that URN. The alias names it.
     this.permissions = new databricks.Permissions(
       `${name}-batch-run`,
       {
@@ -207,7 +212,7 @@ export class DatabricksBatchJob extends pulumi.ComponentResource {
           { servicePrincipalName: airflowPrincipal.applicationId, permissionLevel: "CAN_MANAGE_RUN" },
         ],
       },
-      { parent: this },
+      movedInto(this, opts?.parent, `${name}-batch`),
     );
 
     this.job = job;

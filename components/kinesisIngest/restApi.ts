@@ -219,20 +219,18 @@ export class KinesisRestApi extends pulumi.ComponentResource {
     }
 
     // The deployment redeploys when a route's URN changes. A route moved here from KinesisIngest is known
-    // to the stack by its former URN (its alias), so the trigger is made of that one and the move redeploys
-    // nothing: the former parent's type chain, then the route's own type and name.
-    const formerParent = opts?.parent;
-    const knownUrn = (r: pulumi.CustomResource): pulumi.Output<string> => {
-      if (!formerParent) return r.urn;
-      // The former parent's URN as a plain value: an output of a component would make the deployment
-      // wait for all the component's children, the stage among them, and the stage waits for it.
-      const formerParentUrn = new Promise<string>((resolve) => formerParent.urn.apply(resolve));
-      return pulumi.all([r.urn, formerParentUrn]).apply(([urn, parentUrn]) => {
-        const [prefix, project, chain, ...rest] = urn.split("::");
-        const formerChain = `${parentUrn.split("::")[2]}$${chain.split("$").pop()}`;
-        return [prefix, project, formerChain, ...rest].join("::");
-      });
-    };
+    // to the stack by its former URN (its alias): this component's type taken out of its type chain. The
+    // trigger is made of that one, so the move redeploys nothing.
+    const knownUrn = (r: pulumi.CustomResource): pulumi.Output<string> =>
+      opts?.parent === undefined
+        ? r.urn
+        : r.urn.apply((urn) => {
+            const [head, project, chain, ...rest] = urn.split("::");
+            const types = chain.split("$");
+            return [head, project, [...types.slice(0, -2), types[types.length - 1]].join("$"), ...rest].join(
+              "::",
+            );
+          });
     const deployment = new aws.apigateway.Deployment(
       `${name}-kinesis-api`,
       {
