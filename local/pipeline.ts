@@ -335,8 +335,14 @@ function startSpark(paths: StatePaths, kinesisEndpoint: string, log: Log): Spark
     child.on("exit", (code, signal) => {
       process.removeListener("SIGINT", onSignal);
       out.end();
-      if (code === 0) resolve();
-      else reject(new Error(`the Spark jobs failed (${signal ?? `exit ${code}`}); see ${logFile}`));
+      if (code === 0) return resolve();
+      // The Python error is the log's last lines; shown here too, since a test's state folder is removed.
+      out.on("finish", () => {
+        const lines = fs.readFileSync(logFile, "utf8").split("\n");
+        const from = lines.map((l) => l.startsWith("Traceback")).lastIndexOf(true);
+        const tail = (from >= 0 ? lines.slice(from) : lines.slice(-30)).slice(0, 60).join("\n");
+        reject(new Error(`the Spark jobs failed (${signal ?? `exit ${code}`}); see ${logFile}\n${tail}`));
+      });
     });
   });
   // A Spark half that dies before it is live must not leave the caller waiting for it.

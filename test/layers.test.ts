@@ -104,7 +104,7 @@ describe("layers", () => {
   });
 
   it("components/ write no setting's default: no `args.x ?? <literal>` (config.ts's DEFAULTS is its one home)", () => {
-    const literalDefault = /\b[a-z]\w*(\.\w+)+\s*\?\?\s*(-?\d|["'`]|true\b|false\b)/;
+    const literalDefault = /\b[a-z]\w*(\.\w+)+\s*(\?\?|\|\|)\s*(-?\d|["'`]|true\b|false\b)/;
     // (The Lambda's runtime code, components/*/runtime/, reads its environment, not stack settings.)
     const deployCode = FILES.filter((f) => f.startsWith("components/") && !f.includes("/runtime/"));
     const found = deployCode.flatMap((f) =>
@@ -119,6 +119,7 @@ describe("layers", () => {
     // The pattern finds what it is for.
     assert.ok(literalDefault.test("const days = args.retentionDays ?? 30;"));
     assert.ok(literalDefault.test('environmentClass: airflow.environmentClass ?? "mw1.small",'));
+    assert.ok(literalDefault.test("const workers = args.workers || 2;"));
     assert.ok(!literalDefault.test("const tags = args.tags ?? {};"));
     assert.ok(!literalDefault.test("const days = args.retentionDays ?? RETENTION_DAYS;"));
   });

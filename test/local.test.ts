@@ -268,6 +268,13 @@ describe("the one-machine pipeline (npm run local)", function () {
         `the broker stopped mid-run (${ackedAtStop} of ${EVENTS * 3} records acked)`,
       );
       assertAccounted(faulted);
+    } catch (error) {
+      // The run's own logs go with the failure: the state directory is removed below.
+      const sparkLog = path.join(faultDir, "spark.log");
+      const tail = fs.existsSync(sparkLog) ? fs.readFileSync(sparkLog, "utf8").split("\n").slice(-60) : [];
+      (error as Error).message +=
+        `\n--- pipeline log ---\n${faultLines.slice(-40).join("\n")}\n--- spark.log (tail) ---\n${tail.join("\n")}`;
+      throw error;
     } finally {
       fs.rmSync(faultDir, { recursive: true, force: true });
     }
