@@ -47,7 +47,12 @@ def local_session(
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if not delta_jars:
         raise ValueError("delta_jars is empty: run scripts/bootstrap.sh jvm to fetch Delta's jars")
-    java_options = "-XX:+UseParallelGC" + (" -XX:TieredStopAtLevel=1" if quick_start else "")
+    # C1 only shrinks the JIT's code cache to 48 MB by default (JDK 17); a long local run (the stream, its
+    # metrics and the batch in one JVM) fills it, the JIT stops, and the JVM then fails to link method
+    # handles (java.lang.InternalError: no such method linkToSpecial). The tiered default, 240 MB, is kept.
+    java_options = "-XX:+UseParallelGC -XX:ReservedCodeCacheSize=240m" + (
+        " -XX:TieredStopAtLevel=1" if quick_start else ""
+    )
     return (
         SparkSession.builder.master(f"local[{cores}]")
         .appName(app_name)
