@@ -3,9 +3,11 @@
  * layout, `topics/<topic>/partition=<p>/<topic>+<p>+<startOffset>.json` (one JSON record per line).
  *
  * Like the connector, a file is named by the offset of its first record and the group's offset is committed
- * only after the file is in place (written to a temporary name, then renamed). After a crash the sink resumes
- * at the committed offset, which is the start of the file it was writing, so it rewrites that same name:
- * nothing is lost and nothing is in the lake twice.
+ * only after the file is in place (written to a temporary name, then renamed), so nothing is lost: the sink
+ * resumes at the committed offset. Like the connector with scheduled (wall-clock) rotation, as deployed, it is
+ * at-least-once: when a commit fails (the broker paused or restarting) the range is read again and cut into
+ * files at other offsets, so a record can land twice, always as the same record at the same partition and
+ * offset. The batch keeps one row per post (docs/cloud-contracts.md, "Kafka to the lake").
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
