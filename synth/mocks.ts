@@ -599,28 +599,31 @@ export function aliasUrn(
   const parent = spec.getNoparent() ? "" : spec.getParenturn() || resource.parent;
   const type = spec.getType() || resource.type;
   const name = spec.getName() || resource.name;
-  if (parent) {
-    // Under a parent, the stack and project are the parent's (sdk/go/common/resource/alias.go, CreateURN).
-    const [head, parentProject, chain] = parent.split("::");
-    return `${head}::${parentProject}::${chain}$${type}::${name}`;
-  }
-  return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${type}::${name}`;
+  return urnUnder(parent, type, name, spec.getStack() || stack, spec.getProject() || project);
+}
+
+/**
+ * A URN as the engine makes it: under a parent, the parent's stack, project and whole type chain (the root
+ * stack's left out) before the type (pulumi/pulumi `Deployment.generateURN`, `urn.New`; for aliases
+ * sdk/go/common/resource/alias.go `CreateURN`); with none, the stack and project given.
+ */
+function urnUnder(parent: string, type: string, name: string, stack: string, project: string): string {
+  if (!parent) return `urn:pulumi:${stack}::${project}::${type}::${name}`;
+  const [head, parentProject, chain] = parent.split("::");
+  return `${head}::${parentProject}::${chain}$${type}::${name}`;
 }
 
 interface MonitorWithRegister {
   registerResource(req: RegisterRequest, cb: unknown): unknown;
   newUrn(parent: string, type: string, name: string): string;
-  resources: Map<string, { urn: string }>;
 }
 
 /**
- * The engine's URN: stack, project, the parent's whole type chain (the root stack's left out), type, name
- * (pulumi/pulumi `Deployment.generateURN` in pkg/resource/deploy/deployment.go, `urn.New`; the Node SDK's
- * `createUrn`). Pulumi's mock monitor keeps only the parent's own type, which differs two components deep.
+ * The engine's URN of a registration (urnUnder). Pulumi's mock monitor keeps only the parent's own type, which
+ * differs two components deep.
  */
 export function engineUrn(parent: string, type: string, name: string): string {
-  const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
-  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
+  return urnUnder(parent, type, name, pulumi.getStack(), pulumi.getProject());
 }
 
 /** The options a registration request carries, as RecordedOptions. */

@@ -2,13 +2,12 @@
  * DatabricksBatchJob: the daily batch as a Databricks job. The job on a job cluster at the pinned runtime
  * (retries, failure email), run as the batch runner, reaching the lake through its instance profile (no
  * keys); and Airflow's own service principal, with an OAuth secret that ends, which may only run the job.
- * The job's instance profile (limited to the lake prefixes it uses) and its cluster policy (batchJobCompute)
+ * The job's instance profile (limited to the lake prefixes it uses) and its cluster policy
  * are the child's too.
  */
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  JobClusterArgs,
   JobCode,
   jobClusterPolicy,
   jobInstanceProfile,
@@ -17,16 +16,18 @@ import {
 } from "../databricksJobs";
 import { EventKind } from "../events";
 import { LAKE_PREFIXES } from "../lake";
-import { movedInto, ParentOrOptions } from "../moved";
+import { movedInto } from "../moved";
 import { QualityPolicy, qualityPolicyParameter } from "../quality";
 
 /** The batch's tables (silver/, gold/, quarantine) in the lake: its role may write only here. */
 export const BATCH_TABLES_PREFIX = `${LAKE_PREFIXES.delta}batch/`;
 
-export interface BatchJobComputeArgs {
+export interface DatabricksBatchJobArgs {
+  /** Prefix of physical names (the job, Airflow's principal, the cluster policy). */
   namePrefix: string;
-  /** The job's code and its runner. */
+  /** The jobs' code in the workspace and the principal they run as. */
   code: JobCode;
+  lakeBucketName: pulumi.Input<string>;
   lakeBucketArn: pulumi.Input<string>;
   /** The lake's KMS key: the job decrypts and encrypts with it. */
   kmsKeyArn: pulumi.Input<string>;
@@ -38,64 +39,6 @@ export interface BatchJobComputeArgs {
   workers: number;
   /** Name of the workspace's cross-account role, granted iam:PassRole on the job's role. Default: none. */
   databricksCrossAccountRoleName?: string;
-  tags: Record<string, string>;
-}
-
-/** What the batch job's cluster is and may use: made by batchJobCompute, handed to DatabricksBatchJob. */
-export interface BatchJobCompute {
-  /** The job cluster's settings (its cluster policy fixes the same). */
-  cluster: Omit<JobClusterArgs, "runnerApplicationId" | "instanceProfileArn">;
-  /** The instance profile as Databricks knows it. */
-  instanceProfileArn: pulumi.Output<string>;
-  policyId: pulumi.Output<string>;
-  /** The runner's right to use the instance profile and the cluster policy: the job waits for both. */
-  runnerMayUse: pulumi.Resource[];
-}
-
-/**
- * The batch job's S3 access (an instance profile limited to the lake prefixes it uses, registered in the
- * workspace and granted to the batch runner) and its cluster policy, under `parent`.
- */
-export function batchJobCompute(
-  /** Where the resources go (`moved`), but the cluster policy's grant (`policyGrant`). */
-  where: { moved: ParentOrOptions; policyGrant: ParentOrOptions },
-  name: string,
-  args: BatchJobComputeArgs,
-): BatchJobCompute {
-  const { tags } = args;
-  const { instanceProfileArn, runnerMayUse } = jobInstanceProfile(where.moved, `${name}-job`, {
-    description: "Databricks batch job cluster: reads raw topics, writes the batch's Delta tables",
-    statements: pulumi
-      .all([args.lakeBucketArn, args.kmsKeyArn])
-      .apply(([bucket, key]) =>
-        lakeJobStatements(bucket, key, { read: [LAKE_PREFIXES.rawTopics], write: [BATCH_TABLES_PREFIX] }),
-      ),
-    crossAccountRoleName: args.databricksCrossAccountRoleName,
-    runnerId: args.code.runners.batch.id,
-    tags,
-  });
-  const cluster = {
-    sparkVersion: args.sparkVersion,
-    nodeType: args.nodeType,
-    workers: args.workers,
-    spot: true,
-    tags,
-  };
-  const { policyId, runnerMayUsePolicy } = jobClusterPolicy(
-    where.moved,
-    `${args.namePrefix}-batch`,
-    { runner: args.code.runners.batch, instanceProfileArn, cluster },
-    where.policyGrant,
-  );
-  return { cluster, instanceProfileArn, policyId, runnerMayUse: [runnerMayUse, runnerMayUsePolicy] };
-}
-
-export interface DatabricksBatchJobArgs extends BatchJobComputeArgs {
-  /** Prefix of physical names (the job, Airflow's principal). */
-  namePrefix: string;
-  /** The jobs' code in the workspace and the principal they run as. */
-  code: JobCode;
-  lakeBucketName: pulumi.Input<string>;
   /** The raw topic of each record kind (the job reads `topics/<topic>/` in the lake). */
   topics: Record<EventKind, string>;
   /** Per field rule, null the field or drop the row. */
@@ -136,11 +79,36 @@ export class DatabricksBatchJob extends pulumi.ComponentResource {
     // Created under BatchLakehouse before this component existed: aliased to keep their URNs.
     const moved = movedInto(this, opts?.parent);
     const { tags } = args;
+    // The cluster's S3 access: an instance profile limited to the lake prefixes the batch uses, registered in
+    // the workspace and granted to the batch runner.
+    const profile = jobInstanceProfile(moved, `${name}-job`, {
+      description: "Databricks batch job cluster: reads raw topics, writes the batch's Delta tables",
+      statements: pulumi
+        .all([args.lakeBucketArn, args.kmsKeyArn])
+        .apply(([bucket, key]) =>
+          lakeJobStatements(bucket, key, { read: [LAKE_PREFIXES.rawTopics], write: [BATCH_TABLES_PREFIX] }),
+        ),
+      crossAccountRoleName: args.databricksCrossAccountRoleName,
+      runnerId: args.code.runners.batch.id,
+      tags,
+    });
+    const cluster = {
+      sparkVersion: args.sparkVersion,
+      nodeType: args.nodeType,
+      workers: args.workers,
+      spot: true,
+      tags,
+    };
     // The cluster policy's grant came with per-job principals (fcf68d6) and took the job grant's URN (see the
     // job's grant below): the engine refused that, so no stack holds it under that URN and it gets no alias.
-    const compute = batchJobCompute({ moved, policyGrant: { parent: this } }, name, args);
-    this.instanceProfileArn = compute.instanceProfileArn;
-    this.clusterPolicyId = compute.policyId;
+    const policy = jobClusterPolicy(
+      moved,
+      `${args.namePrefix}-batch`,
+      { runner: args.code.runners.batch, instanceProfileArn: profile.instanceProfileArn, cluster },
+      { parent: this },
+    );
+    this.instanceProfileArn = profile.instanceProfileArn;
+    this.clusterPolicyId = policy.policyId;
 
     // Airflow's own identity: it may only run the batch job (CAN_MANAGE_RUN below), never act as the job.
     const airflowPrincipal = new databricks.ServicePrincipal(
@@ -171,9 +139,9 @@ export class DatabricksBatchJob extends pulumi.ComponentResource {
         ...jobRunSettings({
           clusterKey: "batch",
           runner: args.code.runners.batch,
-          policyId: compute.policyId,
+          policyId: policy.policyId,
           alertEmail: args.alertEmail,
-          cluster: { ...compute.cluster, instanceProfileArn: compute.instanceProfileArn },
+          cluster: { ...cluster, instanceProfileArn: profile.instanceProfileArn },
         }),
         tasks: [
           {
@@ -198,7 +166,7 @@ export class DatabricksBatchJob extends pulumi.ComponentResource {
       },
       // A job runs as the runner: it starts (the stream's at once, being continuous) only once the runner may
       // read the code and use the instance profile.
-      { ...moved, dependsOn: [...args.code.readyToRun, ...compute.runnerMayUse] },
+      { ...moved, dependsOn: [...args.code.readyToRun, profile.runnerMayUse, policy.runnerMayUsePolicy] },
     );
     // Named apart from the cluster policy's grant (`${namePrefix}-batch`). This grant was `<prefix>-batch`
     // under BatchLakehouse; fcf68d6 gave the cluster policy's grant the same name and so the same URN, which

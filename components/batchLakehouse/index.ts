@@ -41,14 +41,7 @@ export {
   databricksConnectionJson,
   JOB_ID_VARIABLE,
 } from "./airflowSecrets";
-export {
-  BATCH_TABLES_PREFIX,
-  type BatchJobCompute,
-  type BatchJobComputeArgs,
-  batchJobCompute,
-  DatabricksBatchJob,
-  type DatabricksBatchJobArgs,
-} from "./databricksBatchJob";
+export { BATCH_TABLES_PREFIX, DatabricksBatchJob, type DatabricksBatchJobArgs } from "./databricksBatchJob";
 
 export interface BatchLakehouseArgs {
   /** Prefix of physical names (job, environment, secrets). Required. */

@@ -90,9 +90,17 @@ export interface KafkaIngestArgs {
   tags?: Record<string, string>;
 }
 
-/** Replicas of each partition: as given, or the broker count, at most 3. */
-function replicationFactor(args: KafkaIngestArgs): number {
-  return args.topicReplicationFactor ?? Math.min(3, args.subnetIds.length * args.brokersPerAz);
+/**
+ * What the args decide rather than state, worked out once: the broker count, the replicas of each partition
+ * (as given, or the broker count, at most 3) and the largest body (as given, or the most Lambda takes).
+ */
+function derived(args: KafkaIngestArgs): { brokerCount: number; replication: number; maxBodyBytes: number } {
+  const brokerCount = args.subnetIds.length * args.brokersPerAz;
+  return {
+    brokerCount,
+    replication: args.topicReplicationFactor ?? Math.min(3, brokerCount),
+    maxBodyBytes: args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  };
 }
 
 /** Checks the args that decide what exists; pure, so each message is tested exactly. */
@@ -100,8 +108,7 @@ export function validateKafkaIngestArgs(args: KafkaIngestArgs): void {
   checkNameMap("topics", args.topics, TOPIC_NAME);
   if (args.subnetIds.length < 2)
     throw new Error("subnetIds must name subnets in at least two availability zones");
-  const brokers = args.subnetIds.length * args.brokersPerAz;
-  const replication = replicationFactor(args);
+  const { brokerCount: brokers, replication, maxBodyBytes: maxBody } = derived(args);
   if (!Number.isInteger(replication) || replication < 1 || replication > brokers) {
     throw new Error(
       `topicReplicationFactor must be from 1 to the broker count (${brokers}), got ${replication}`,
@@ -111,7 +118,6 @@ export function validateKafkaIngestArgs(args: KafkaIngestArgs): void {
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1000) {
     throw new Error(`topicPartitions must be an integer from 1 to 1000, got ${partitions}`);
   }
-  const maxBody = args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBody) || maxBody < 1024 || maxBody > DEFAULT_MAX_BODY_BYTES) {
     throw new Error(
       `maxBodyBytes must be an integer from 1024 to ${DEFAULT_MAX_BODY_BYTES} (4 MiB base64-encoded fits Lambda's 6 MB payload), got ${maxBody}`,
@@ -156,6 +162,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
   constructor(name: string, args: KafkaIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:ingest:KafkaIngest", name, {}, opts);
     validateKafkaIngestArgs(args);
+    const settled = derived(args);
     const tags = args.tags ?? {};
     const child = { parent: this };
     const brokers = new MskCluster(
@@ -167,10 +174,10 @@ export class KafkaIngest extends pulumi.ComponentResource {
         kmsKeyArn: args.kmsKeyArn,
         kafkaVersion: args.kafkaVersion,
         brokerInstanceType: args.brokerInstanceType,
-        brokerCount: args.subnetIds.length * args.brokersPerAz,
+        brokerCount: settled.brokerCount,
         brokerVolumeGiB: args.brokerVolumeGiB,
         topicPartitions: args.topicPartitions,
-        topicReplicationFactor: replicationFactor(args),
+        topicReplicationFactor: settled.replication,
         topicRetentionHours: args.topicRetentionHours,
         logRetentionDays: args.logRetentionDays,
         logKmsKeyArn: args.logKmsKeyArn,
@@ -187,7 +194,7 @@ export class KafkaIngest extends pulumi.ComponentResource {
         subnetIds: args.subnetIds,
         functionMemoryMb: args.functionMemoryMb,
         functionReservedConcurrency: args.functionReservedConcurrency,
-        maxBodyBytes: args.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        maxBodyBytes: settled.maxBodyBytes,
         throttleRateLimit: args.throttleRateLimit,
         throttleBurstLimit: args.throttleBurstLimit,
         logRetentionDays: args.logRetentionDays,
